@@ -1,0 +1,3 @@
+module grpcwire
+
+go 1.26
