@@ -1,0 +1,5 @@
+module grpcwire/conformance
+
+go 1.26.0
+
+replace grpcwire => ../
