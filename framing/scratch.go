@@ -1,0 +1,32 @@
+package framing
+
+import "sync"
+
+// maxPooledScratch is the largest scratch buffer kept for reuse: the default
+// max receive size of gRPC (4 MiB). Bigger messages are rare enough that
+// holding their buffers between GCs would cost more memory than it saves time.
+const maxPooledScratch = 4 << 20
+
+// scratchPool holds the temporary buffers that compression needs: the
+// compressed bytes of an incoming message before they are decompressed, and the
+// compressed bytes of an outgoing message before they replace the original in
+// the frame buffer. Pointers are pooled so that Put does not allocate.
+var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// getScratch returns a pooled buffer of length n (its contents are garbage).
+func getScratch(n int) *[]byte {
+	p := scratchPool.Get().(*[]byte)
+	if cap(*p) < n {
+		*p = make([]byte, n)
+	}
+	*p = (*p)[:n]
+	return p
+}
+
+// putScratch returns p to the pool unless it grew too big to be worth keeping.
+func putScratch(p *[]byte) {
+	if cap(*p) > maxPooledScratch {
+		*p = nil
+	}
+	scratchPool.Put(p)
+}
