@@ -75,8 +75,9 @@ const (
 	// defaultMaxStreamsClient and RFC 9113's recommended minimum.
 	DefaultPeerMaxConcurrentStreams = 100
 	// DefaultWriteBufferSize is the size of the connection's buffered
-	// writer: 32 KiB, as grpc-go (defaultWriteBufSize), enough for two
-	// full DATA frames with headers, so the writer flushes once per batch.
+	// writer: 32 KiB, as grpc-go (defaultWriteBufSize). A batch of small
+	// frames (headers, trailers, small messages) leaves in one write
+	// system call, and a full 16 KiB DATA frame fits with room to spare.
 	DefaultWriteBufferSize = 32 << 10
 	// DefaultReadBufferSize is the size of the connection's buffered
 	// reader: 32 KiB, as grpc-go (defaultReadBufSize).

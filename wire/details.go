@@ -129,7 +129,7 @@ func UnmarshalStatusDetails(b []byte) (code Code, msg string, details []*anypb.A
 			}
 			a, err := unmarshalAny(v)
 			if err != nil {
-				return 0, "", nil, fmt.Errorf("wire: grpc-status-details-bin detail at byte %d: %w", off, err)
+				return 0, "", nil, fmt.Errorf("wire: grpc-status-details-bin is not a google.rpc.Status message: the detail at byte %d is not a google.protobuf.Any: %w", off, err)
 			}
 			off += n
 			details = append(details, a)
