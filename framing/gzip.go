@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
-	"slices"
 	"strconv"
 	"sync"
 )
@@ -131,7 +130,7 @@ func (c *gzipCodec) AppendDecompressed(dst, src []byte, limit int) ([]byte, erro
 		return dst, &DecompressError{Codec: gzipName, Err: eofIsCorrupt(err)}
 	}
 	r.zr.Multistream(true)
-	out, err := readAllLimited(dst, r.zr, limit)
+	out, err := readAllLimited(dst, r.zr, limit, firstStep(len(src)))
 	r.src.Reset(nil) // do not keep the caller's buffer alive from the pool
 	if err != nil {
 		var tooLarge *TooLargeError
@@ -153,20 +152,25 @@ func eofIsCorrupt(err error) error {
 	return err
 }
 
+// firstStep is how much room decompression first makes for n compressed
+// bytes: twice as much, a guess that fits typical protobuf ratios in one or two
+// steps and wastes at most n bytes on incompressible data. The limit caps it,
+// so a bomb gets one buffer of limit+1 bytes and no more.
+func firstStep(n int) int {
+	return max(2*n, firstDecompressBuffer)
+}
+
 // readAllLimited appends everything r yields to dst. Once more than limit
 // bytes have come out (limit >= 0) it stops and returns a *TooLargeError; it
-// never asks r for more than limit+1 bytes, and grows dst in doubling steps
-// capped at that bound, so memory stays within about limit however much r
-// could produce.
-func readAllLimited(dst []byte, r io.Reader, limit int) ([]byte, error) {
+// never asks r for more than limit+1 bytes, and grows dst by first bytes and
+// then in doubling steps, all capped at that bound, so memory stays within
+// about limit however much r could produce.
+func readAllLimited(dst []byte, r io.Reader, limit, first int) ([]byte, error) {
 	start := len(dst)
 	out := dst
 	empty := 0
 	for {
 		produced := len(out) - start
-		if limit >= 0 && produced > limit {
-			return dst, &TooLargeError{Length: int64(produced), Limit: limit, Decompressed: true}
-		}
 		// allow is how many more bytes may be read: up to limit+1 in
 		// total, the one past the limit proving it was exceeded.
 		allow := -1
@@ -174,11 +178,11 @@ func readAllLimited(dst []byte, r io.Reader, limit int) ([]byte, error) {
 			allow = limit + 1 - produced
 		}
 		if len(out) == cap(out) {
-			grow := max(produced, firstDecompressBuffer)
+			grow := max(produced, first)
 			if allow >= 0 {
 				grow = min(grow, allow)
 			}
-			out = slices.Grow(out, grow)
+			out = growExact(out, grow)
 		}
 		window := out[len(out):cap(out)]
 		if allow >= 0 && len(window) > allow {
@@ -189,6 +193,10 @@ func readAllLimited(dst []byte, r io.Reader, limit int) ([]byte, error) {
 			return dst, errBadReadCount
 		}
 		out = out[:len(out)+n]
+		if limit >= 0 && len(out)-start > limit {
+			// Checked before io.EOF, which may come with the last bytes.
+			return dst, &TooLargeError{Length: int64(len(out) - start), Limit: limit, Decompressed: true}
+		}
 		switch {
 		case err == io.EOF:
 			return out, nil

@@ -30,3 +30,28 @@ func putScratch(p *[]byte) {
 	}
 	scratchPool.Put(p)
 }
+
+// growExact returns b with room for exactly n more bytes, in one allocation
+// of that size. Decompression uses it because its steps are already sized and
+// capped at the limit; append's rounding would let a bomb allocate past it.
+func growExact(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	next := make([]byte, len(b), len(b)+n)
+	copy(next, b)
+	return next
+}
+
+// growAmortized returns b with room for at least n more bytes, doubling its
+// capacity when that is more, so that appending many messages to one frame
+// buffer costs amortized constant time. It allocates once, unlike
+// slices.Grow under the race detector.
+func growAmortized(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	next := make([]byte, len(b), max(len(b)+n, 2*cap(b)))
+	copy(next, b)
+	return next
+}

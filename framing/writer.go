@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 )
 
 // maxWireLen is MaxMessageLen as an int, clamped for 32-bit platforms where
@@ -36,7 +35,7 @@ func AppendMessage(dst, msg []byte, c Codec, maxLen int) ([]byte, error) {
 		if err := checkSend(len(msg), maxWireLen); err != nil {
 			return dst, err
 		}
-		dst = slices.Grow(dst, PrefixLen+len(msg))
+		dst = growAmortized(dst, PrefixLen+len(msg))
 		dst = Prefix{Flag: FlagUncompressed, Length: uint32(len(msg))}.Append(dst)
 		return append(dst, msg...), nil
 	}
