@@ -207,7 +207,7 @@ func summarize(f http2.Frame) string {
 		if !f.IsAck() {
 			var ss []string
 			f.ForeachSetting(func(s http2.Setting) error {
-				ss = append(ss, s.String())
+				ss = append(ss, fmt.Sprintf("%v=%d", s.ID, s.Val))
 				return nil
 			})
 			fmt.Fprintf(&b, " [%s]", strings.Join(ss, ", "))

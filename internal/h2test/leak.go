@@ -79,7 +79,12 @@ func labelledGoroutines(key, value string) []string {
 		count, _, _ := strings.Cut(lines[0], " @")
 		stack := []string{count + " goroutine(s):"}
 		for _, l := range lines[2:] {
-			stack = append(stack, "  "+strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(l, "#")), "0x"))
+			// "#\t0xPC\tfunc+0xOFF\tfile:line": drop the PC, keep the rest.
+			fields := strings.Split(strings.TrimPrefix(l, "#"), "\t")
+			if len(fields) >= 4 {
+				fields = fields[2:]
+			}
+			stack = append(stack, "  "+strings.TrimSpace(strings.Join(fields, "  ")))
 		}
 		out = append(out, strings.Join(stack, "\n"))
 	}

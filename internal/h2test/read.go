@@ -118,6 +118,9 @@ func (p *Peer) readError(err error) error {
 			err = fmt.Errorf("reading a frame (% x): %v", head(got), err)
 		}
 	}
+	if len(got) > 0 {
+		p.logf("← %d bytes that are not a valid frame: % x", len(got), head(got))
+	}
 	p.readErr = err
 	return err
 }
@@ -161,7 +164,7 @@ func (p *Peer) readHeaderBlock(first *http2.HeadersFrame, deadline time.Time) (h
 	}
 	fields, err := p.dec.DecodeFull(block)
 	if err != nil {
-		p.logf("← %s block=%dB (does not decode)", summarize(first), len(block))
+		p.logf("← %s (the whole %d-byte block does not decode)", summarize(first), len(block))
 		p.readErr = fmt.Errorf("the header block on stream %d does not decode, a COMPRESSION_ERROR (RFC 9113 §4.3): %v", first.StreamID, err)
 		return nil, p.readErr
 	}
