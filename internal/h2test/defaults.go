@@ -16,6 +16,14 @@ const DefaultTimeout = 5 * time.Second
 // loaded machine running tests in parallel.
 const LeakWait = 5 * time.Second
 
+// How often VerifyNoLeaks looks again while it waits: soon at first, since
+// goroutines usually exit within a millisecond of their connection closing,
+// then backing off so that a real leak does not cost the machine a busy loop.
+const (
+	leakPollFirst = time.Millisecond
+	leakPollMax   = 100 * time.Millisecond
+)
+
 // DefaultAuthority is the :authority the gRPC request helpers send. Tests talk
 // only to the loopback interface, and "localhost" is the name a real client
 // would use for it.

@@ -91,6 +91,43 @@ func TestHandshakeKeepsOtherFramesInOrder(t *testing.T) {
 	}
 }
 
+// TestSettingsGovernPeer checks that each Peer follows the SETTINGS both
+// sides advertised: the encoder shrinks its HPACK table to the other side's
+// HEADER_TABLE_SIZE, WriteHeaders splits at its MAX_FRAME_SIZE, and the
+// reader accepts frames up to its own.
+func TestSettingsGovernPeer(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	c, s := h2test.Pipe(t)
+	client := h2test.NewClient(t, c)
+	server := h2test.NewServer(t, s,
+		http2.Setting{ID: http2.SettingHeaderTableSize, Val: 0},
+		http2.Setting{ID: http2.SettingMaxFrameSize, Val: 32768})
+	client.Handshake()
+	server.Handshake()
+
+	// RFC 7541 §4.2: the encoder signals the smaller table with a dynamic
+	// table size update (bit pattern 001xxxxx) at the start of its next block.
+	block := client.EncodeHeaders(":method", "GET", "x-a", "1")
+	if len(block) == 0 || block[0]&0xe0 != 0x20 {
+		t.Errorf("first block after HEADER_TABLE_SIZE=0 starts % x, want a dynamic table size update", block[:min(len(block), 4)])
+	}
+	client.WriteHeadersParam(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block, EndHeaders: true, EndStream: true})
+	if h := server.ExpectHeaders(1, true); h.Get("x-a") != "1" {
+		t.Errorf("block with the table size update decoded to %v", h)
+	}
+
+	// 60000 'b's Huffman-code to 45000 bytes: two frames of up to 32768.
+	big := strings.Repeat("b", 60000)
+	client.WriteHeaders(3, false, ":method", "POST", "x-big", big)
+	if h := server.ExpectHeaders(3, false); h.Continuations != 1 || h.Get("x-big") != big {
+		t.Errorf("45000-byte block under MAX_FRAME_SIZE 32768: %d CONTINUATION, want 1", h.Continuations)
+	}
+	client.WriteData(3, true, make([]byte, 30000))
+	if data, _ := server.ExpectData(3); len(data) != 30000 {
+		t.Errorf("30000-byte DATA under MAX_FRAME_SIZE 32768 arrived as %d bytes", len(data))
+	}
+}
+
 func TestGRPCRequestAndResponseHeaders(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	client, server := connected(t)

@@ -44,7 +44,7 @@ func verifyNoLeaks(t testing.TB, wait time.Duration) {
 		// The test's own goroutine is about to finish; stop counting it.
 		pprof.SetGoroutineLabels(context.Background())
 		deadline := time.Now().Add(wait)
-		for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
+		for pause := leakPollFirst; ; pause = min(2*pause, leakPollMax) {
 			leaked := labelledGoroutines(leakLabel, id)
 			if len(leaked) == 0 {
 				return
