@@ -1,0 +1,353 @@
+package transport
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// Config shapes one connection. The server and client packages fill every
+// field from their options and grpcwire/wire's defaults; the zero value of a
+// field here means "the RFC 9113 initial value" or "off", as documented.
+type Config struct {
+	// MaxFrameSize is the largest frame payload this side accepts,
+	// advertised as SETTINGS_MAX_FRAME_SIZE (16384 when zero).
+	MaxFrameSize uint32
+	// InitialWindowSize is each stream's receive window, advertised as
+	// SETTINGS_INITIAL_WINDOW_SIZE (65535 when zero).
+	InitialWindowSize uint32
+	// ConnWindowSize is the connection's receive window; a WINDOW_UPDATE on
+	// stream 0 raises it from 65535 right after the preface.
+	ConnWindowSize uint32
+	// MaxConcurrentStreams is how many streams the peer may open at once,
+	// advertised as SETTINGS_MAX_CONCURRENT_STREAMS and enforced with
+	// RST_STREAM(REFUSED_STREAM). Zero advertises nothing and enforces no
+	// limit. Only a server sets it.
+	MaxConcurrentStreams uint32
+	// MaxHeaderListSize is the largest header list this side accepts,
+	// advertised as SETTINGS_MAX_HEADER_LIST_SIZE (16 MiB when zero).
+	MaxHeaderListSize uint32
+	// SendQuota is how many bytes of DATA one stream may have queued for
+	// the writer before Stream.Write blocks (64 KiB when zero).
+	SendQuota int
+	// ReadBufferSize and WriteBufferSize size the connection's buffers
+	// (32 KiB when zero). The write buffer is only held while writing.
+	ReadBufferSize, WriteBufferSize int
+	// HandshakeTimeout bounds the wait for the client preface and first
+	// SETTINGS frame on a server (no bound when zero).
+	HandshakeTimeout time.Duration
+	// Observer, if set, is told of every frame read and written.
+	Observer Observer
+	// Logger receives connection-level events; nil discards them.
+	Logger *slog.Logger
+	// OnStream is called on the reader goroutine for every stream the peer
+	// opens (servers only). It must not block: hand the stream to another
+	// goroutine.
+	OnStream func(*Stream)
+	// OnGoAway, if set, is called on the reader goroutine when the peer
+	// sends GOAWAY.
+	OnGoAway func(lastStreamID uint32, code http2.ErrCode, debug []byte)
+	// Keepalive configures pings; see KeepaliveConfig.
+	Keepalive KeepaliveConfig
+}
+
+// KeepaliveConfig configures the pings a connection sends to find a dead
+// peer and the policy it enforces on the peer's pings (grpc/grpc
+// doc/keepalive.md). The zero value turns all of it off.
+type KeepaliveConfig struct {
+	// Time is how long the connection may see no frame before it sends a
+	// PING; zero sends none.
+	Time time.Duration
+	// Timeout is how long it waits for any frame after such a PING before
+	// closing the connection.
+	Timeout time.Duration
+	// PermitWithoutStream allows those pings while no stream is open.
+	PermitWithoutStream bool
+
+	// EnforceMinTime is the shortest interval between the peer's pings
+	// that a server tolerates; pings more frequent than that (and pings
+	// while no stream is open, unless EnforcePermitWithoutStream) are
+	// strikes. Zero disables enforcement.
+	EnforceMinTime time.Duration
+	// EnforcePermitWithoutStream tolerates peer pings without streams.
+	EnforcePermitWithoutStream bool
+	// MaxPingStrikes is how many strikes end the connection with GOAWAY
+	// ENHANCE_YOUR_CALM "too_many_pings".
+	MaxPingStrikes int
+}
+
+// Defaults of RFC 9113 and of this package, for Config fields left zero.
+const (
+	rfcInitialWindowSize = 65535         // RFC 9113 §6.9.2
+	rfcMaxFrameSize      = 16384         // RFC 9113 §6.5.2, the initial SETTINGS_MAX_FRAME_SIZE
+	maxWindow            = 1<<31 - 1     // RFC 9113 §6.9.1: a window may not exceed 2^31-1
+	defaultHeaderList    = 16 << 20      // what x/net's Framer assumes without a limit
+	defaultSendQuota     = 64 << 10      // bytes one stream may queue before Write blocks
+	defaultBufferSize    = 32 << 10      // read and write buffers
+	goAwayFlushBound     = 1 * time.Second // how long a closing conn waits for its GOAWAY to leave
+	recentResets         = 256             // locally reset stream ids remembered to ignore late frames
+)
+
+// Conn is one HTTP/2 connection, server or client side.
+type Conn struct {
+	nc       net.Conn
+	cfg      Config
+	isServer bool
+	start    time.Time // for observers' elapsed times
+	log      *slog.Logger
+
+	br   *bufio.Reader
+	fr   *http2.Framer // reads only; owned by the reader
+	hdec *hpack.Decoder
+
+	q      queue
+	w      writer
+	wdone  chan struct{} // closed when the writer goroutine has exited
+	done   chan struct{} // closed when the connection has ended
+	closed atomic.Bool
+
+	lastRead    atomic.Int64  // unix nanos of the last frame read, for keepalive
+	nextLocalID atomic.Uint32 // the writer's next client stream id, for idle checks
+
+	resetMu   sync.Mutex
+	resetByUs map[uint32]struct{} // recent streams this side reset, to ignore frames in flight
+	resetRing [recentResets]uint32
+	resetNext int
+
+	mu              sync.Mutex
+	streams         map[uint32]*Stream
+	maxPeerStreamID uint32 // highest stream id the peer has opened
+	goAwaySent      bool   // no more peer streams are accepted past goAwayLastID
+	goAwayLastID    uint32
+	goAwayRecv      bool   // the peer said GOAWAY; no new local streams
+	peerGoAwayID    uint32 // its last stream id
+	peerMaxStreams  uint32 // the peer's SETTINGS_MAX_CONCURRENT_STREAMS (client)
+	waitingOpens    int    // client streams waiting for a free slot
+	err             error  // why the connection ended
+	draining        bool   // close once no stream remains
+	pingWaiters     map[[8]byte]chan struct{}
+
+	// Reader-owned.
+	recvWindow      int64  // the connection's remaining receive window
+	recvUnacked     int64  // received bytes not yet returned with WINDOW_UPDATE
+	sawSettings     bool   // the peer's first SETTINGS has arrived
+}
+
+// NewServerConn wraps an accepted connection. Call Run to serve it.
+func NewServerConn(nc net.Conn, cfg Config) *Conn { return newConn(nc, cfg, true) }
+
+// NewClientConn wraps a dialled connection. Call Run (in its own goroutine)
+// to start it; streams may be opened right away.
+func NewClientConn(nc net.Conn, cfg Config) *Conn { return newConn(nc, cfg, false) }
+
+func newConn(nc net.Conn, cfg Config, server bool) *Conn {
+	if cfg.MaxFrameSize == 0 {
+		cfg.MaxFrameSize = rfcMaxFrameSize
+	}
+	if cfg.InitialWindowSize == 0 {
+		cfg.InitialWindowSize = rfcInitialWindowSize
+	}
+	if cfg.ConnWindowSize < rfcInitialWindowSize {
+		cfg.ConnWindowSize = rfcInitialWindowSize
+	}
+	if cfg.MaxHeaderListSize == 0 {
+		cfg.MaxHeaderListSize = defaultHeaderList
+	}
+	if cfg.SendQuota <= 0 {
+		cfg.SendQuota = defaultSendQuota
+	}
+	if cfg.ReadBufferSize <= 0 {
+		cfg.ReadBufferSize = defaultBufferSize
+	}
+	if cfg.WriteBufferSize <= 0 {
+		cfg.WriteBufferSize = defaultBufferSize
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Conn{
+		nc:             nc,
+		cfg:            cfg,
+		isServer:       server,
+		start:          time.Now(),
+		log:            logger,
+		wdone:          make(chan struct{}),
+		done:           make(chan struct{}),
+		streams:        make(map[uint32]*Stream),
+		peerMaxStreams: ^uint32(0), // unlimited until the peer's SETTINGS say otherwise
+		recvWindow:     int64(cfg.ConnWindowSize),
+	}
+	c.q.init()
+	c.br = bufio.NewReaderSize(nc, cfg.ReadBufferSize)
+	c.fr = http2.NewFramer(nil, c.br)
+	c.fr.SetMaxReadFrameSize(cfg.MaxFrameSize)
+	c.hdec = hpack.NewDecoder(4096, nil) // RFC 9113 §6.5.2 initial SETTINGS_HEADER_TABLE_SIZE
+	c.fr.ReadMetaHeaders = c.hdec
+	c.fr.MaxHeaderListSize = cfg.MaxHeaderListSize
+	c.w.init(c)
+	c.lastRead.Store(time.Now().UnixNano())
+	return c
+}
+
+// IsServer reports whether this is the server side of the connection.
+func (c *Conn) IsServer() bool { return c.isServer }
+
+// LocalAddr and RemoteAddr are the underlying connection's addresses.
+func (c *Conn) LocalAddr() net.Addr  { return c.nc.LocalAddr() }
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// NetConn is the underlying connection (for TLS state and the like).
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// Done is closed once the connection has ended.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Err is why the connection ended, once Done is closed.
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// NumStreams is how many streams are open.
+func (c *Conn) NumStreams() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.streams)
+}
+
+// Run runs the connection: it starts the writer goroutine, writes the
+// preface and SETTINGS, and reads frames on the calling goroutine until the
+// connection ends. It returns why it ended, after the writer has exited.
+func (c *Conn) Run() error {
+	go c.w.loop()
+	err := c.readLoop()
+	c.shutdown(err)
+	<-c.wdone
+	close(c.done)
+	return err
+}
+
+// Close ends the connection at once: every stream fails, nothing more is
+// written. Close does not wait for Run to return.
+func (c *Conn) Close() error {
+	c.shutdown(errClosedLocally)
+	return nil
+}
+
+// shutdown ends the connection with err: streams fail, the writer stops, the
+// socket closes. Only the first call has an effect.
+func (c *Conn) shutdown(err error) {
+	if err == nil {
+		err = errClosedLocally
+	}
+	c.mu.Lock()
+	if c.closed.Load() {
+		c.mu.Unlock()
+		return
+	}
+	c.closed.Store(true)
+	c.err = err
+	streams := make([]*Stream, 0, len(c.streams))
+	for _, s := range c.streams {
+		streams = append(streams, s)
+	}
+	clear(c.streams)
+	for _, ch := range c.pingWaiters {
+		close(ch)
+	}
+	c.pingWaiters = nil
+	c.mu.Unlock()
+
+	serr := &ConnError{Err: err}
+	for _, s := range streams {
+		s.abort(serr)
+	}
+	c.q.close()
+	c.nc.Close()
+}
+
+// fatal ends the connection because of a protocol error: it queues GOAWAY
+// with code and debug, gives the writer a bounded time to send it, and shuts
+// the connection down.
+func (c *Conn) fatal(code http2.ErrCode, debug string, err error) {
+	c.mu.Lock()
+	last := c.maxPeerStreamID
+	c.goAwaySent = true
+	c.goAwayLastID = last
+	c.mu.Unlock()
+	done := make(chan struct{})
+	if c.q.push1(writeReq{kind: reqGoAway, n: last, code: code, debug: []byte(debug), done: done}) == nil {
+		t := time.NewTimer(goAwayFlushBound)
+		select {
+		case <-done:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	c.log.Info("grpcwire: closing connection", "remote", c.nc.RemoteAddr().String(), "code", code.String(), "reason", debug)
+	c.shutdown(err)
+}
+
+// ConnError is the error streams see when their connection ended.
+type ConnError struct {
+	Err error // why the connection ended
+}
+
+func (e *ConnError) Error() string { return "grpcwire/transport: connection closed: " + e.Err.Error() }
+
+// Unwrap returns why the connection ended.
+func (e *ConnError) Unwrap() error { return e.Err }
+
+var (
+	// errClosedLocally: this side closed the connection.
+	errClosedLocally = fmt.Errorf("closed by this side: %w", net.ErrClosed)
+	// ErrPeerClosed: the peer closed the connection without GOAWAY.
+	errPeerClosed = errors.New("the peer closed the connection")
+)
+
+// noteLocalReset remembers that this side reset stream id, so that frames
+// the peer sent before seeing the RST_STREAM are ignored rather than
+// answered (RFC 9113 §5.1). The memory is bounded: the oldest id is
+// forgotten first.
+func (c *Conn) noteLocalReset(id uint32) {
+	c.resetMu.Lock()
+	if c.resetByUs == nil {
+		c.resetByUs = make(map[uint32]struct{}, recentResets)
+	}
+	if old := c.resetRing[c.resetNext]; old != 0 {
+		delete(c.resetByUs, old)
+	}
+	c.resetRing[c.resetNext] = id
+	c.resetNext = (c.resetNext + 1) % recentResets
+	c.resetByUs[id] = struct{}{}
+	c.resetMu.Unlock()
+}
+
+func (c *Conn) wasResetByUs(id uint32) bool {
+	c.resetMu.Lock()
+	_, ok := c.resetByUs[id]
+	c.resetMu.Unlock()
+	return ok
+}
+
+// observing reports whether an Observer is set.
+func (c *Conn) observing() bool { return c.cfg.Observer != nil }
+
+func (c *Conn) observe(ev *FrameEvent) {
+	ev.Time = time.Now()
+	c.cfg.Observer.ObserveFrame(ev)
+}
+
+// StartTime is when the connection was set up; observers print times
+// relative to it.
+func (c *Conn) StartTime() time.Time { return c.start }

@@ -1,0 +1,49 @@
+package transport
+
+import (
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// An Observer is told of every frame a connection reads or writes. It is the
+// base of grpcwire's frame trace. It is off by default and costs nothing
+// then: the engine checks for a nil Observer before building an event.
+//
+// ObserveFrame is called from the connection's reader and writer goroutines,
+// possibly at the same time, and must not block for long: the connection
+// waits for it. The event and the slices it points to are valid only during
+// the call.
+type Observer interface {
+	ObserveFrame(ev *FrameEvent)
+}
+
+// FrameEvent describes one frame read or written.
+type FrameEvent struct {
+	// Time is when the frame was read, or handed to the buffered writer.
+	Time time.Time
+	// Sent is true for frames this side wrote, false for frames it read.
+	Sent bool
+	// Header is the frame's 9-byte header: type, flags, stream id, length.
+	Header http2.FrameHeader
+	// Fields are the decoded header fields of a HEADERS frame, including
+	// those carried by its CONTINUATION frames.
+	Fields []hpack.HeaderField
+	// Continuations counts the CONTINUATION frames that followed a HEADERS
+	// frame (their bytes are counted in Header.Length).
+	Continuations int
+	// Data is a DATA frame's payload without padding.
+	Data []byte
+	// ErrCode is the code of RST_STREAM and GOAWAY frames.
+	ErrCode http2.ErrCode
+	// LastStreamID and DebugData are a GOAWAY frame's.
+	LastStreamID uint32
+	DebugData    []byte
+	// Increment is a WINDOW_UPDATE frame's.
+	Increment uint32
+	// Ping is a PING frame's opaque data.
+	Ping [8]byte
+	// Settings are a SETTINGS frame's parameters.
+	Settings []http2.Setting
+}

@@ -1,0 +1,711 @@
+package transport
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
+	"grpcwire/internal/bufpool"
+)
+
+// connError is a protocol error that ends the connection: RFC 9113 §5.4.1
+// says to send GOAWAY with its code, then close.
+type connError struct {
+	code   http2.ErrCode
+	reason string
+}
+
+func (e connError) Error() string {
+	return fmt.Sprintf("grpcwire/transport: connection error %s: %s", e.code, e.reason)
+}
+
+// ProtocolError is the error a connection ends with after the peer broke the
+// HTTP/2 protocol; it names the RFC 9113 error code sent in GOAWAY.
+type ProtocolError struct {
+	Code   http2.ErrCode
+	Reason string
+}
+
+func (e *ProtocolError) Error() string {
+	return fmt.Sprintf("the peer violated HTTP/2 (%s): %s", e.Code, e.Reason)
+}
+
+var errFlowControl = &ProtocolError{Code: http2.ErrCodeFlowControl, Reason: "flow-control window overflow"}
+
+// readLoop reads and processes frames until the connection ends.
+func (c *Conn) readLoop() error {
+	if c.isServer {
+		if err := c.readPreface(); err != nil {
+			return err
+		}
+	}
+	for {
+		fh, err := c.fr.ReadFrameHeader()
+		if err != nil {
+			return c.readFailed(err)
+		}
+		if c.cfg.Keepalive.Time > 0 || c.cfg.Keepalive.EnforceMinTime > 0 {
+			c.lastRead.Store(time.Now().UnixNano())
+		}
+		if !c.sawSettings && fh.Type != http2.FrameSettings {
+			// RFC 9113 §3.4: the preface is followed by a SETTINGS frame.
+			return c.protocolError(connError{http2.ErrCodeProtocol, fmt.Sprintf("expected SETTINGS as the first frame, got %s", fh.Type)})
+		}
+		if fh.Type == http2.FrameData {
+			if err := c.processData(fh); err != nil {
+				return c.protocolError(err)
+			}
+			continue
+		}
+		f, err := c.fr.ReadFrameForHeader(fh)
+		if err != nil {
+			var se http2.StreamError
+			if errors.As(err, &se) {
+				if err := c.streamError(se.StreamID, se.Code, fh.Type == http2.FrameHeaders); err != nil {
+					return c.protocolError(err)
+				}
+				continue
+			}
+			return c.readFailed(err)
+		}
+		switch f := f.(type) {
+		case *http2.MetaHeadersFrame:
+			err = c.processHeaders(f)
+		case *http2.SettingsFrame:
+			err = c.processSettings(f)
+		case *http2.PingFrame:
+			err = c.processPing(f)
+		case *http2.WindowUpdateFrame:
+			err = c.processWindowUpdate(f)
+		case *http2.RSTStreamFrame:
+			err = c.processRSTStream(f)
+		case *http2.GoAwayFrame:
+			err = c.processGoAway(f)
+		case *http2.PriorityFrame:
+			err = c.processPriority(f)
+		case *http2.PushPromiseFrame:
+			// RFC 9113 §8.4: a client that disabled push, and any server,
+			// treats PUSH_PROMISE as a connection error PROTOCOL_ERROR.
+			err = connError{http2.ErrCodeProtocol, "PUSH_PROMISE received; push is disabled"}
+		default:
+			// RFC 9113 §5.5: unknown frame types are ignored.
+			if c.observing() {
+				c.observe(&FrameEvent{Header: fh})
+			}
+		}
+		if err != nil {
+			return c.protocolError(err)
+		}
+	}
+}
+
+// readFailed turns a read error into the connection's end.
+func (c *Conn) readFailed(err error) error {
+	if c.closed.Load() {
+		return errClosedLocally
+	}
+	var ce http2.ConnectionError
+	switch {
+	case errors.Is(err, http2.ErrFrameTooLarge):
+		return c.protocolError(connError{http2.ErrCodeFrameSize, fmt.Sprintf("frame larger than our SETTINGS_MAX_FRAME_SIZE of %d (%v)", c.cfg.MaxFrameSize, err)})
+	case errors.As(err, &ce):
+		reason := "malformed frame"
+		if d := c.fr.ErrorDetail(); d != nil {
+			reason = d.Error()
+		}
+		return c.protocolError(connError{http2.ErrCode(ce), reason})
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		c.mu.Lock()
+		ga := c.goAwayRecv
+		c.mu.Unlock()
+		if ga {
+			return fmt.Errorf("the peer closed the connection after GOAWAY: %w", io.EOF)
+		}
+		return fmt.Errorf("%w: %w", errPeerClosed, io.EOF)
+	}
+	return err
+}
+
+// protocolError ends the connection for err: a connError sends GOAWAY with
+// its code first.
+func (c *Conn) protocolError(err error) error {
+	var ce connError
+	if errors.As(err, &ce) {
+		perr := &ProtocolError{Code: ce.code, Reason: ce.reason}
+		c.fatal(ce.code, ce.reason, perr)
+		return perr
+	}
+	return err
+}
+
+// readPreface reads the client connection preface (RFC 9113 §3.4). A peer
+// that speaks HTTP/1.1 instead gets a short HTTP/1.1 answer saying what this
+// server is, rather than silence.
+func (c *Conn) readPreface() error {
+	if t := c.cfg.HandshakeTimeout; t > 0 {
+		c.nc.SetReadDeadline(time.Now().Add(t))
+		defer c.nc.SetReadDeadline(time.Time{})
+	}
+	buf := make([]byte, len(http2.ClientPreface))
+	n, err := io.ReadFull(c.br, buf)
+	if err == nil && string(buf) == http2.ClientPreface {
+		return nil
+	}
+	if looksLikeHTTP1(buf[:n]) {
+		c.nc.SetWriteDeadline(time.Now().Add(goAwayFlushBound))
+		io.WriteString(c.nc, http1Answer)
+		return &ProtocolError{Code: http2.ErrCodeProtocol, Reason: "the client spoke HTTP/1.x, not HTTP/2"}
+	}
+	if err != nil {
+		return fmt.Errorf("reading the client preface: %w", err)
+	}
+	return &ProtocolError{Code: http2.ErrCodeProtocol, Reason: fmt.Sprintf("bad client preface %q", buf)}
+}
+
+// http1Answer is what a cleartext gRPC server says to an HTTP/1.x client.
+const http1Answer = "HTTP/1.1 505 HTTP Version Not Supported\r\n" +
+	"Content-Type: text/plain; charset=utf-8\r\n" +
+	"Connection: close\r\n" +
+	"Content-Length: 111\r\n" +
+	"\r\n" +
+	"This is a gRPC server: it speaks HTTP/2 only (cleartext with prior knowledge, or TLS with ALPN h2), not HTTP/1.\n"
+
+// looksLikeHTTP1 reports whether b starts like an HTTP/1.x request line.
+func looksLikeHTTP1(b []byte) bool {
+	for _, m := range []string{"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE "} {
+		if bytes.HasPrefix(b, []byte(m)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isIdle reports whether id names a stream that is still idle: one the peer
+// could open but has not (RFC 9113 §5.1), or, for our own ids, one we have
+// not opened.
+func (c *Conn) isIdleLocked(id uint32) bool {
+	peerInitiated := (id%2 == 1) == c.isServer
+	if peerInitiated {
+		return id > c.maxPeerStreamID
+	}
+	return id >= c.nextLocalID.Load()
+}
+
+// lookup returns the stream with id, or nil, and whether id is idle.
+func (c *Conn) lookup(id uint32) (*Stream, bool) {
+	c.mu.Lock()
+	s := c.streams[id]
+	idle := s == nil && c.isIdleLocked(id)
+	c.mu.Unlock()
+	return s, idle
+}
+
+// processData handles a DATA frame. The payload is read straight from the
+// connection buffer into a pooled buffer that the stream keeps until read.
+func (c *Conn) processData(fh http2.FrameHeader) error {
+	id := fh.StreamID
+	if id == 0 {
+		// RFC 9113 §6.1.
+		return connError{http2.ErrCodeProtocol, "DATA frame on stream 0"}
+	}
+	n := int64(fh.Length)
+	if n > c.recvWindow {
+		// RFC 9113 §6.9: a connection error of type FLOW_CONTROL_ERROR.
+		return connError{http2.ErrCodeFlowControl, fmt.Sprintf("DATA of %d bytes exceeds the connection window of %d", n, c.recvWindow)}
+	}
+	c.recvWindow -= n
+	s, idle := c.lookup(id)
+	if s == nil || s.state.Load()&stRecvEnd != 0 || (!c.isServer && !s.gotHeader) {
+		resetByUs := s == nil && !idle && c.wasResetByUs(id)
+		if _, err := c.br.Discard(int(n)); err != nil {
+			return err
+		}
+		c.creditConn(n)
+		if c.observing() {
+			c.observe(&FrameEvent{Header: fh})
+		}
+		switch {
+		case idle:
+			// RFC 9113 §5.1: DATA on an idle stream is a connection error.
+			return connError{http2.ErrCodeProtocol, fmt.Sprintf("DATA frame on idle stream %d", id)}
+		case s != nil && !c.isServer && !s.gotHeader:
+			// RFC 9113 §8.1: a response starts with HEADERS.
+			return c.streamError(id, http2.ErrCodeProtocol, false)
+		case s == nil && (!c.isServer || resetByUs):
+			// RFC 9113 §5.1: after sending RST_STREAM, frames that arrive on
+			// the stream are ignored (a client ignores any on closed streams).
+			return nil
+		default:
+			// RFC 9113 §5.1: half-closed (remote) or closed.
+			return c.streamError(id, http2.ErrCodeStreamClosed, false)
+		}
+	}
+	var bp *[]byte
+	var data []byte
+	if n > 0 {
+		bp = bufpool.Get(int(n))
+		if _, err := io.ReadFull(c.br, *bp); err != nil {
+			bufpool.Put(bp)
+			return err
+		}
+		data = *bp
+		if fh.Flags.Has(http2.FlagDataPadded) {
+			pad := int64(data[0])
+			if pad >= n {
+				bufpool.Put(bp)
+				// RFC 9113 §6.1: padding at least as long as the payload.
+				return connError{http2.ErrCodeProtocol, "DATA padding exceeds the frame payload"}
+			}
+			data = data[1 : n-pad]
+		}
+	} else if fh.Flags.Has(http2.FlagDataPadded) {
+		return connError{http2.ErrCodeFrameSize, "padded DATA frame without a pad length"}
+	}
+	if c.observing() {
+		c.observe(&FrameEvent{Header: fh, Data: data})
+	}
+	c.creditConn(n)
+	end := fh.Flags.Has(http2.FlagDataEndStream)
+	s.dataLen += int64(len(data))
+	if s.contentLength >= 0 && (s.dataLen > s.contentLength || end && s.dataLen != s.contentLength) {
+		// RFC 9113 §8.1.1: content-length that disagrees with DATA is malformed.
+		bufpool.Put(bp)
+		return c.streamError(id, http2.ErrCodeProtocol, false)
+	}
+	if !s.deliver(bp, data, n, end) {
+		// RFC 9113 §6.9: the peer overran the stream's window.
+		return c.streamError(id, http2.ErrCodeFlowControl, false)
+	}
+	if end {
+		c.recvEnded(s)
+	}
+	return nil
+}
+
+// recvEnded notes the peer's END_STREAM on s.
+func (c *Conn) recvEnded(s *Stream) {
+	old := s.state.Or(stRecvEnd)
+	if old&stSentEnd != 0 {
+		c.removeStream(s)
+	}
+}
+
+// creditConn counts n received bytes against the connection window and
+// returns them with a WINDOW_UPDATE once a quarter of the window is used.
+// Connection credit is returned on receipt: each stream's own window is
+// what bounds the memory a slow reader can pin.
+func (c *Conn) creditConn(n int64) {
+	c.recvUnacked += n
+	if c.recvUnacked < int64(c.cfg.ConnWindowSize)/4 {
+		return
+	}
+	incr := c.recvUnacked
+	c.recvUnacked = 0
+	c.recvWindow += incr
+	c.q.push1(writeReq{kind: reqWindowUpdate, n: uint32(incr)})
+}
+
+// streamError resets stream id with code (RFC 9113 §5.4.2). opening says the
+// frame at fault was a HEADERS frame, which counts as opening the stream.
+func (c *Conn) streamError(id uint32, code http2.ErrCode, opening bool) error {
+	if id == 0 {
+		return connError{code, "stream error on stream 0"}
+	}
+	c.mu.Lock()
+	s := c.streams[id]
+	if opening && s == nil && c.isServer && id > c.maxPeerStreamID {
+		c.maxPeerStreamID = id
+	}
+	c.mu.Unlock()
+	if s != nil {
+		s.state.Or(stReset)
+		s.abort(http2.StreamError{StreamID: id, Code: code})
+		c.q.push1(writeReq{kind: reqRST, s: s, code: code})
+		return nil
+	}
+	c.q.push1(writeReq{kind: reqRST, n: id, code: code})
+	return nil
+}
+
+// removeStream takes s out of the stream table.
+func (c *Conn) removeStream(s *Stream) {
+	if s.state.Or(stRemoved)&stRemoved != 0 {
+		return
+	}
+	id := s.ID()
+	c.mu.Lock()
+	if c.streams[id] == s {
+		delete(c.streams, id)
+	}
+	kick := c.waitingOpens > 0
+	idle := len(c.streams) == 0 && (c.draining || (c.goAwayRecv && !c.isServer))
+	c.mu.Unlock()
+	if kick {
+		c.q.push1(writeReq{kind: reqKick})
+	}
+	if idle {
+		c.drained()
+	}
+}
+
+// processHeaders handles a HEADERS block (with its CONTINUATIONs).
+func (c *Conn) processHeaders(f *http2.MetaHeadersFrame) error {
+	if c.observing() {
+		c.observe(&FrameEvent{Header: f.FrameHeader, Fields: f.Fields})
+	}
+	id := f.StreamID
+	if f.HasPriority() && f.Priority.StreamDep == id {
+		// RFC 9113 §5.3.1: a stream cannot depend on itself.
+		return c.streamError(id, http2.ErrCodeProtocol, true)
+	}
+	if c.isServer {
+		return c.processRequestHeaders(f)
+	}
+	return c.processResponseHeaders(f)
+}
+
+// processRequestHeaders opens a stream for a request, or takes a request's
+// trailers (server side).
+func (c *Conn) processRequestHeaders(f *http2.MetaHeadersFrame) error {
+	id := f.StreamID
+	if id%2 == 0 {
+		// RFC 9113 §5.1.1: clients open odd-numbered streams.
+		return connError{http2.ErrCodeProtocol, fmt.Sprintf("client opened even-numbered stream %d", id)}
+	}
+	c.mu.Lock()
+	s := c.streams[id]
+	if s != nil {
+		c.mu.Unlock()
+		return c.processRequestTrailers(s, f)
+	}
+	if id <= c.maxPeerStreamID {
+		c.mu.Unlock()
+		// RFC 9113 §5.1: HEADERS on a closed stream.
+		return connError{http2.ErrCodeStreamClosed, fmt.Sprintf("HEADERS on closed stream %d", id)}
+	}
+	c.maxPeerStreamID = id
+	refused := c.goAwaySent && id > c.goAwayLastID
+	full := c.cfg.MaxConcurrentStreams > 0 && uint32(len(c.streams)) >= c.cfg.MaxConcurrentStreams
+	c.mu.Unlock()
+	if refused || full {
+		// RFC 9113 §5.1.2 and §6.8: a stream over the limit, or opened after
+		// GOAWAY, is refused; the client may retry it.
+		c.q.push1(writeReq{kind: reqRST, n: id, code: http2.ErrCodeRefusedStream})
+		return nil
+	}
+	s = newStream(c)
+	s.id.Store(id)
+	s.opened = true
+	s.header = f.Fields
+	if f.Truncated {
+		s.headerTooLarge = true
+	} else if err := checkRequestHeaders(f.Fields); err != nil {
+		c.log.Debug("grpcwire: malformed request", "stream", id, "err", err)
+		c.q.push1(writeReq{kind: reqRST, n: id, code: http2.ErrCodeProtocol})
+		return nil
+	}
+	if cl := headerValue(f.RegularFields(), "content-length"); cl != "" {
+		v, err := strconv.ParseInt(cl, 10, 64)
+		if err != nil || v < 0 {
+			c.q.push1(writeReq{kind: reqRST, n: id, code: http2.ErrCodeProtocol})
+			return nil
+		}
+		s.contentLength = v
+	}
+	end := f.StreamEnded()
+	if end {
+		s.recvErr = io.EOF
+		s.state.Store(stRecvEnd)
+		if s.contentLength > 0 {
+			c.q.push1(writeReq{kind: reqRST, n: id, code: http2.ErrCodeProtocol})
+			return nil
+		}
+	}
+	c.mu.Lock()
+	c.streams[id] = s
+	c.mu.Unlock()
+	c.cfg.OnStream(s)
+	return nil
+}
+
+// processRequestTrailers handles HEADERS on an open request stream.
+func (c *Conn) processRequestTrailers(s *Stream, f *http2.MetaHeadersFrame) error {
+	if s.state.Load()&stRecvEnd != 0 {
+		// RFC 9113 §5.1: half-closed (remote) accepts no HEADERS.
+		return c.streamError(f.StreamID, http2.ErrCodeStreamClosed, false)
+	}
+	if !f.StreamEnded() || len(f.PseudoFields()) > 0 {
+		// RFC 9113 §8.1: trailers end the stream and carry no pseudo-headers.
+		return c.streamError(f.StreamID, http2.ErrCodeProtocol, false)
+	}
+	s.mu.Lock()
+	if s.recvErr == nil {
+		s.recvErr = io.EOF
+	}
+	s.mu.Unlock()
+	s.wakeReader()
+	c.recvEnded(s)
+	return nil
+}
+
+// processResponseHeaders handles a response's HEADERS or trailers (client).
+func (c *Conn) processResponseHeaders(f *http2.MetaHeadersFrame) error {
+	id := f.StreamID
+	s, idle := c.lookup(id)
+	if s == nil {
+		if idle || id%2 == 0 {
+			return connError{http2.ErrCodeProtocol, fmt.Sprintf("HEADERS on stream %d, which this client never opened", id)}
+		}
+		return nil // a stream we reset or finished: ignore frames in flight
+	}
+	if s.state.Load()&stRecvEnd != 0 {
+		return c.streamError(id, http2.ErrCodeStreamClosed, false)
+	}
+	end := f.StreamEnded()
+	if !s.gotHeader {
+		if st := f.PseudoValue("status"); len(st) == 3 && st[0] == '1' && !end {
+			return nil // RFC 9113 §8.1: informational (1xx) responses are skipped
+		}
+		s.gotHeader = true
+		if end {
+			// Trailers-Only: one HEADERS frame is both headers and trailers.
+			s.trailer = f.Fields
+		}
+		s.setHeader(f.Fields)
+	} else {
+		if !end {
+			// RFC 9113 §8.1: a second HEADERS block is trailers and ends the stream.
+			return c.streamError(id, http2.ErrCodeProtocol, false)
+		}
+		s.trailer = f.Fields
+	}
+	if end {
+		s.mu.Lock()
+		if s.recvErr == nil {
+			s.recvErr = io.EOF
+		}
+		s.mu.Unlock()
+		s.wakeReader()
+		c.recvEnded(s)
+	}
+	return nil
+}
+
+// connectionHeaders are the fields RFC 9113 §8.2.2 forbids in HTTP/2.
+var connectionHeaders = map[string]bool{
+	"connection":        true,
+	"keep-alive":        true,
+	"proxy-connection":  true,
+	"transfer-encoding": true,
+	"upgrade":           true,
+}
+
+// checkRequestHeaders applies RFC 9113 §8.2 and §8.3.1 to a request.
+func checkRequestHeaders(fields []hpack.HeaderField) error {
+	var method, scheme, path bool
+	for _, f := range fields {
+		if f.IsPseudo() {
+			switch f.Name {
+			case ":method":
+				method = f.Value != ""
+			case ":scheme":
+				scheme = f.Value != ""
+			case ":path":
+				path = f.Value != ""
+			case ":status":
+				return errors.New("request with :status")
+			}
+			continue
+		}
+		if connectionHeaders[f.Name] {
+			return fmt.Errorf("connection-specific header %q", f.Name)
+		}
+		if f.Name == "te" && f.Value != "trailers" {
+			return fmt.Errorf("te: %q (only \"trailers\" is allowed)", f.Value)
+		}
+	}
+	if !method || !scheme || !path {
+		return errors.New("missing :method, :scheme or :path")
+	}
+	return nil
+}
+
+func headerValue(fields []hpack.HeaderField, name string) string {
+	for _, f := range fields {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+// processSettings validates the peer's SETTINGS and hands them to the writer,
+// which applies them and sends the ACK.
+func (c *Conn) processSettings(f *http2.SettingsFrame) error {
+	if f.IsAck() {
+		if c.observing() {
+			c.observe(&FrameEvent{Header: f.FrameHeader})
+		}
+		return nil
+	}
+	var settings []http2.Setting
+	err := f.ForeachSetting(func(s http2.Setting) error {
+		if err := s.Valid(); err != nil {
+			return err
+		}
+		settings = append(settings, s)
+		return nil
+	})
+	if err != nil {
+		var ce http2.ConnectionError
+		if errors.As(err, &ce) {
+			return connError{http2.ErrCode(ce), "invalid SETTINGS value: " + err.Error()}
+		}
+		return err
+	}
+	if c.observing() {
+		c.observe(&FrameEvent{Header: f.FrameHeader, Settings: settings})
+	}
+	c.sawSettings = true
+	return c.q.push1(writeReq{kind: reqPeerSettings, settings: settings})
+}
+
+// processPing answers a PING with a PING ACK, or completes a wait for the
+// ACK of ours.
+func (c *Conn) processPing(f *http2.PingFrame) error {
+	if c.observing() {
+		c.observe(&FrameEvent{Header: f.FrameHeader, Ping: f.Data})
+	}
+	if f.IsAck() {
+		c.mu.Lock()
+		if ch, ok := c.pingWaiters[f.Data]; ok {
+			delete(c.pingWaiters, f.Data)
+			close(ch)
+		}
+		c.mu.Unlock()
+		return nil
+	}
+	return c.q.push1(writeReq{kind: reqPing, ack: true, ping: f.Data})
+}
+
+// processWindowUpdate hands the peer's credit to the writer.
+func (c *Conn) processWindowUpdate(f *http2.WindowUpdateFrame) error {
+	if c.observing() {
+		c.observe(&FrameEvent{Header: f.FrameHeader, Increment: f.Increment})
+	}
+	if f.StreamID == 0 {
+		return c.q.push1(writeReq{kind: reqPeerWindow, n: f.Increment})
+	}
+	s, idle := c.lookup(f.StreamID)
+	if s == nil {
+		if idle {
+			// RFC 9113 §5.1: WINDOW_UPDATE on an idle stream.
+			return connError{http2.ErrCodeProtocol, fmt.Sprintf("WINDOW_UPDATE on idle stream %d", f.StreamID)}
+		}
+		return nil // closed: RFC 9113 §6.9 says to ignore
+	}
+	return c.q.push1(writeReq{kind: reqPeerWindow, s: s, n: f.Increment})
+}
+
+// processRSTStream ends a stream the peer reset.
+func (c *Conn) processRSTStream(f *http2.RSTStreamFrame) error {
+	if c.observing() {
+		c.observe(&FrameEvent{Header: f.FrameHeader, ErrCode: f.ErrCode})
+	}
+	s, idle := c.lookup(f.StreamID)
+	if s == nil {
+		if idle {
+			// RFC 9113 §6.4: RST_STREAM on an idle stream.
+			return connError{http2.ErrCodeProtocol, fmt.Sprintf("RST_STREAM on idle stream %d", f.StreamID)}
+		}
+		return nil
+	}
+	old := s.state.Or(stReset | stRecvEnd)
+	err := error(http2.StreamError{StreamID: f.StreamID, Code: f.ErrCode})
+	if f.ErrCode == http2.ErrCodeNo && old&stRecvEnd != 0 {
+		// The peer completed the stream and tells us to stop sending: the
+		// response stays readable; writes end.
+		s.mu.Lock()
+		if s.sendErr == nil {
+			s.sendErr = ErrStreamDone
+		}
+		wake := s.sendWait != nil
+		s.mu.Unlock()
+		if wake {
+			select {
+			case s.sendWait <- struct{}{}:
+			default:
+			}
+		}
+	} else {
+		s.abort(err)
+	}
+	c.q.push1(writeReq{kind: reqRST, s: s, code: f.ErrCode, ack: true})
+	c.removeStream(s)
+	return nil
+}
+
+// processGoAway notes that the peer will process no stream above
+// LastStreamID: on a client, those streams fail as unprocessed (safe to
+// retry) and no new stream starts here.
+func (c *Conn) processGoAway(f *http2.GoAwayFrame) error {
+	debug := append([]byte(nil), f.DebugData()...)
+	if c.observing() {
+		c.observe(&FrameEvent{Header: f.FrameHeader, LastStreamID: f.LastStreamID, ErrCode: f.ErrCode, DebugData: debug})
+	}
+	c.mu.Lock()
+	c.goAwayRecv = true
+	c.peerGoAwayID = f.LastStreamID
+	var refused []*Stream
+	if !c.isServer {
+		for id, s := range c.streams {
+			if id > f.LastStreamID {
+				refused = append(refused, s)
+			}
+		}
+	}
+	empty := len(c.streams) == 0
+	c.mu.Unlock()
+	gerr := http2.GoAwayError{LastStreamID: f.LastStreamID, ErrCode: f.ErrCode, DebugData: string(debug)}
+	for _, s := range refused {
+		s.state.Or(stReset)
+		s.abort(fmt.Errorf("%w: %w", ErrUnprocessed, gerr))
+		c.q.push1(writeReq{kind: reqRST, s: s, code: http2.ErrCodeCancel, ack: true})
+		c.removeStream(s)
+	}
+	if c.cfg.OnGoAway != nil {
+		c.cfg.OnGoAway(f.LastStreamID, f.ErrCode, debug)
+	}
+	if f.ErrCode != http2.ErrCodeNo {
+		c.log.Info("grpcwire: peer sent GOAWAY", "remote", c.nc.RemoteAddr().String(), "code", f.ErrCode.String(), "debug", string(debug))
+	}
+	if !c.isServer && empty {
+		c.drained()
+	}
+	return nil
+}
+
+// processPriority checks a PRIORITY frame; priorities are otherwise ignored
+// (RFC 9113 §5.3.2 deprecates the scheme).
+func (c *Conn) processPriority(f *http2.PriorityFrame) error {
+	if c.observing() {
+		c.observe(&FrameEvent{Header: f.FrameHeader})
+	}
+	if f.StreamDep == f.StreamID {
+		// RFC 9113 §5.3.1.
+		return c.streamError(f.StreamID, http2.ErrCodeProtocol, false)
+	}
+	return nil
+}
+
+// drained ends a connection that is going away once its last stream is done:
+// the writer flushes what it has, then closes.
+func (c *Conn) drained() {
+	c.q.push1(writeReq{kind: reqClose})
+}

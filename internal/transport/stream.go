@@ -1,0 +1,462 @@
+package transport
+
+import (
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
+	"grpcwire/internal/bufpool"
+)
+
+// Stream is one HTTP/2 stream: on a server, a request the peer opened; on a
+// client, a request this side opened. Its received bytes are read with Read;
+// headers, data and trailers are written with the Write methods, which hand
+// them to the connection's writer.
+type Stream struct {
+	conn *Conn
+	id   atomic.Uint32 // a client stream's id is assigned by the writer
+
+	// header holds the request headers (server; set before OnStream) or the
+	// response headers (client; set by the reader before headerDone closes).
+	header []hpack.HeaderField
+	// trailer holds a client stream's trailers, set before its receive side
+	// reports io.EOF. For a Trailers-Only response it is the same block as
+	// header.
+	trailer    []hpack.HeaderField
+	headerDone chan struct{} // client: closed once header is set or the stream failed
+	gotHeader  bool          // reader-owned: the response headers have arrived
+
+	// state holds stRecvEnd, stSentEnd, stReset and stRemoved bits.
+	state atomic.Uint32
+
+	mu         sync.Mutex
+	chunks     []chunk // received bytes not yet read, in order
+	recvErr    error   // io.EOF after END_STREAM, or why the stream failed
+	readWait   chan struct{}
+	recvWindow int64 // bytes the peer may still send before our WINDOW_UPDATE
+	unacked    int64 // bytes read but not yet returned with WINDOW_UPDATE
+	queued     int   // bytes handed to the writer and not yet written
+	sendErr    error // why nothing more may be written
+	sendWait   chan struct{}
+	onAbort    func()
+	aborted    bool
+	headerSet  bool // headerDone has been closed
+
+	// headerTooLarge: the request's header list exceeded our
+	// MAX_HEADER_LIST_SIZE and header is incomplete (server).
+	headerTooLarge bool
+
+	// Reader-owned.
+	contentLength int64 // declared content-length, -1 when absent
+	dataLen       int64 // DATA payload bytes received
+
+	// Writer-owned.
+	sent, incr int64      // send window = peer's initial window + incr - sent
+	wq         []writeReq // queued headers and data not yet written, in order
+	wqHead     int
+	inReady    bool // in the writer's ready list
+	stalled    bool // in the writer's stalled list (no stream window)
+	opened     bool // its HEADERS went out (client) or came in (server)
+	openReq    writeReq
+	rstSent    bool
+}
+
+// Stream states, as bits of Stream.state (RFC 9113 §5.1): a stream whose
+// both ends have ended, or which was reset, is closed and leaves the table.
+const (
+	stRecvEnd uint32 = 1 << iota // the peer sent END_STREAM: half-closed (remote)
+	stSentEnd                    // this side wrote END_STREAM: half-closed (local)
+	stReset                      // RST_STREAM sent or received
+	stRemoved                    // gone from the connection's table
+)
+
+// chunk is received DATA not yet read: b is the unread part of *bp.
+type chunk struct {
+	bp *[]byte
+	b  []byte
+}
+
+func newStream(c *Conn) *Stream {
+	s := &Stream{
+		conn:          c,
+		readWait:      make(chan struct{}, 1),
+		recvWindow:    int64(c.cfg.InitialWindowSize),
+		contentLength: -1,
+	}
+	return s
+}
+
+// ID is the stream's id; 0 for a client stream the writer has not opened
+// yet.
+func (s *Stream) ID() uint32 { return s.id.Load() }
+
+// Conn is the stream's connection.
+func (s *Stream) Conn() *Conn { return s.conn }
+
+// Header returns the request headers on a server, or the response headers
+// on a client once HeaderDone is closed (nil if the stream failed first).
+// The caller must not modify the slice.
+func (s *Stream) Header() []hpack.HeaderField { return s.header }
+
+// HeaderDone is closed once a client stream's response headers have arrived
+// or the stream has failed.
+func (s *Stream) HeaderDone() <-chan struct{} { return s.headerDone }
+
+// Trailer returns a client stream's trailers; they are set once Read has
+// returned io.EOF.
+func (s *Stream) Trailer() []hpack.HeaderField { return s.trailer }
+
+// HeaderTooLarge reports whether the request's header list exceeded this
+// side's SETTINGS_MAX_HEADER_LIST_SIZE, so that Header is incomplete; RFC
+// 9113 §10.5.1 suggests answering HTTP 431.
+func (s *Stream) HeaderTooLarge() bool { return s.headerTooLarge }
+
+// RecvEnded reports whether the peer has ended its side of the stream.
+func (s *Stream) RecvEnded() bool { return s.state.Load()&stRecvEnd != 0 }
+
+// SetAbortFunc sets fn to be called, once and on another goroutine's behalf,
+// when the stream is reset (by either side) or its connection fails. If that
+// already happened, fn is called right away.
+func (s *Stream) SetAbortFunc(fn func()) {
+	s.mu.Lock()
+	if s.aborted {
+		s.mu.Unlock()
+		fn()
+		return
+	}
+	s.onAbort = fn
+	s.mu.Unlock()
+}
+
+// Read reads received DATA bytes. It returns io.EOF once the peer has ended
+// the stream and every byte has been read, or the error that ended the
+// stream. Bytes read are returned to the peer as flow-control credit.
+func (s *Stream) Read(p []byte) (int, error) {
+	for {
+		s.mu.Lock()
+		if len(s.chunks) > 0 {
+			ch := &s.chunks[0]
+			n := copy(p, ch.b)
+			ch.b = ch.b[n:]
+			if len(ch.b) == 0 {
+				bufpool.Put(ch.bp)
+				*ch = chunk{}
+				s.chunks = s.chunks[1:]
+				if len(s.chunks) == 0 {
+					s.chunks = s.chunks[:0:0]
+				}
+			}
+			incr := s.consumedLocked(int64(n))
+			s.mu.Unlock()
+			if incr > 0 {
+				s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, n: uint32(incr)})
+			}
+			return n, nil
+		}
+		if err := s.recvErr; err != nil {
+			s.mu.Unlock()
+			return 0, err
+		}
+		s.mu.Unlock()
+		<-s.readWait
+	}
+}
+
+// consumedLocked notes n more bytes consumed and returns the WINDOW_UPDATE
+// increment to send, if the consumed bytes reached a quarter of the window
+// (fewer, larger updates; the peer never stalls before a quarter is free).
+func (s *Stream) consumedLocked(n int64) int64 {
+	s.unacked += n
+	if s.recvErr != nil || s.unacked < int64(s.conn.cfg.InitialWindowSize)/4 {
+		return 0
+	}
+	incr := s.unacked
+	s.unacked = 0
+	s.recvWindow += incr
+	return incr
+}
+
+// deliver appends received bytes (reader goroutine). frameLen is the whole
+// DATA payload length, which counts against the window even when padding
+// makes data shorter. It reports false when the peer overran the stream's
+// window.
+func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool {
+	s.mu.Lock()
+	if frameLen > s.recvWindow {
+		s.mu.Unlock()
+		bufpool.Put(bp)
+		return false
+	}
+	s.recvWindow -= frameLen
+	if s.recvErr != nil {
+		// Nobody will read this stream any more: drop the bytes.
+		s.mu.Unlock()
+		bufpool.Put(bp)
+		return true
+	}
+	if len(data) > 0 {
+		s.chunks = append(s.chunks, chunk{bp: bp, b: data})
+	} else if bp != nil {
+		bufpool.Put(bp)
+	}
+	var incr int64
+	if pad := frameLen - int64(len(data)); pad > 0 {
+		// Padding is consumed the moment it arrives.
+		incr = s.consumedLocked(pad)
+	}
+	if end {
+		s.recvErr = io.EOF
+	}
+	s.mu.Unlock()
+	if incr > 0 {
+		s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, n: uint32(incr)})
+	}
+	s.wakeReader()
+	return true
+}
+
+func (s *Stream) wakeReader() {
+	select {
+	case s.readWait <- struct{}{}:
+	default:
+	}
+}
+
+// Release drops received bytes nobody will read, returning their buffers to
+// the pool. The upper layer calls it when it is done with the stream.
+func (s *Stream) Release() {
+	s.mu.Lock()
+	for i := range s.chunks {
+		bufpool.Put(s.chunks[i].bp)
+	}
+	s.chunks = nil
+	if s.recvErr == nil {
+		s.recvErr = errReleased
+	}
+	s.mu.Unlock()
+}
+
+// abort ends the stream with err: readers and writers fail with it (readers
+// still get io.EOF if the peer had already ended the stream and err only
+// says the connection went away after) and the abort function runs.
+func (s *Stream) abort(err error) {
+	s.mu.Lock()
+	if s.aborted {
+		s.mu.Unlock()
+		return
+	}
+	s.aborted = true
+	if s.recvErr == nil || (s.recvErr == io.EOF && isReset(err)) {
+		// A reset discards what was received; a connection failure after the
+		// peer's END_STREAM leaves the complete response readable.
+		if s.recvErr == io.EOF {
+			for i := range s.chunks {
+				bufpool.Put(s.chunks[i].bp)
+			}
+			s.chunks = nil
+		}
+		s.recvErr = err
+	}
+	if s.sendErr == nil {
+		s.sendErr = err
+	}
+	fn := s.onAbort
+	s.onAbort = nil
+	headerWake := !s.headerSet && s.headerDone != nil
+	s.headerSet = true
+	wake := s.sendWait != nil
+	s.mu.Unlock()
+	if headerWake {
+		close(s.headerDone)
+	}
+	s.wakeReader()
+	if wake {
+		select {
+		case s.sendWait <- struct{}{}:
+		default:
+		}
+	}
+	if fn != nil {
+		fn()
+	}
+}
+
+func isReset(err error) bool {
+	var se http2.StreamError
+	return errors.As(err, &se) && se.Code != http2.ErrCodeNo
+}
+
+// setHeader publishes a client stream's response headers (reader goroutine).
+func (s *Stream) setHeader(fields []hpack.HeaderField) {
+	s.mu.Lock()
+	if s.headerSet {
+		s.mu.Unlock()
+		return
+	}
+	s.header = fields
+	s.headerSet = true
+	s.mu.Unlock()
+	close(s.headerDone)
+}
+
+// acquire takes n bytes of send quota, waiting while the stream already has
+// SendQuota bytes queued. One write may overshoot the quota, so a message
+// larger than the quota is never stuck.
+func (s *Stream) acquire(n int) error {
+	s.mu.Lock()
+	for s.queued >= s.conn.cfg.SendQuota && s.sendErr == nil {
+		if s.sendWait == nil {
+			s.sendWait = make(chan struct{}, 1)
+		}
+		s.mu.Unlock()
+		<-s.sendWait
+		s.mu.Lock()
+	}
+	if err := s.sendErr; err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	s.queued += n
+	s.mu.Unlock()
+	return nil
+}
+
+// release gives back n bytes of send quota (writer goroutine).
+func (s *Stream) release(n int) {
+	if n == 0 {
+		return
+	}
+	s.mu.Lock()
+	s.queued -= n
+	wake := s.sendWait != nil && s.queued < s.conn.cfg.SendQuota
+	s.mu.Unlock()
+	if wake {
+		select {
+		case s.sendWait <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// checkSend reports why nothing may be written, and when end is set marks
+// the send side as ended so that later writes fail.
+func (s *Stream) checkSend(end bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sendErr != nil {
+		return s.sendErr
+	}
+	if end {
+		s.sendErr = ErrStreamDone
+	}
+	return nil
+}
+
+// WriteHeaders queues a HEADERS frame (with CONTINUATION frames if the block
+// is larger than the peer's MAX_FRAME_SIZE). end sets END_STREAM: trailers,
+// or a Trailers-Only response.
+func (s *Stream) WriteHeaders(fields []hpack.HeaderField, end bool) error {
+	if err := s.checkSend(end); err != nil {
+		return err
+	}
+	return s.conn.q.push1(writeReq{kind: reqHeaders, s: s, fields: fields, end: end})
+}
+
+// WriteData queues data as DATA frames; end sets END_STREAM on the last. If
+// buf is not nil it is the pooled buffer behind data, released once written.
+// WriteData blocks while the stream has too many bytes queued.
+func (s *Stream) WriteData(data []byte, buf *[]byte, end bool) error {
+	if err := s.acquire(len(data)); err != nil {
+		bufpool.Put(buf)
+		return err
+	}
+	if err := s.checkSend(end); err != nil {
+		s.release(len(data))
+		bufpool.Put(buf)
+		return err
+	}
+	if err := s.conn.q.push1(writeReq{kind: reqData, s: s, data: data, buf: buf, end: end}); err != nil {
+		bufpool.Put(buf)
+		return err
+	}
+	return nil
+}
+
+// WriteResponse queues, as one batch, response headers (if hdr is not nil),
+// one chunk of data (if data is not nil) and trailers that end the stream.
+// It is a unary call's whole response in one hand-off to the writer.
+func (s *Stream) WriteResponse(hdr []hpack.HeaderField, data []byte, buf *[]byte, trl []hpack.HeaderField) error {
+	if err := s.acquire(len(data)); err != nil {
+		bufpool.Put(buf)
+		return err
+	}
+	if err := s.checkSend(true); err != nil {
+		s.release(len(data))
+		bufpool.Put(buf)
+		return err
+	}
+	var reqs [3]writeReq
+	n := 0
+	if hdr != nil {
+		reqs[n] = writeReq{kind: reqHeaders, s: s, fields: hdr}
+		n++
+	}
+	if data != nil {
+		reqs[n] = writeReq{kind: reqData, s: s, data: data, buf: buf}
+		n++
+	}
+	reqs[n] = writeReq{kind: reqHeaders, s: s, fields: trl, end: true}
+	n++
+	if err := s.conn.q.pushN(reqs[:n]...); err != nil {
+		bufpool.Put(buf)
+		return err
+	}
+	return nil
+}
+
+// Cancel resets the stream with RST_STREAM(code): readers and writers fail
+// with ErrStreamCanceled and the abort function runs. Cancel after the
+// stream has ended does nothing.
+func (s *Stream) Cancel(code http2.ErrCode) {
+	for {
+		old := s.state.Load()
+		if old&(stReset|stRemoved) != 0 || old&(stRecvEnd|stSentEnd) == stRecvEnd|stSentEnd {
+			return
+		}
+		if s.state.CompareAndSwap(old, old|stReset) {
+			break
+		}
+	}
+	s.abort(ErrStreamCanceled)
+	s.conn.q.push1(writeReq{kind: reqRST, s: s, code: code})
+}
+
+var (
+	// ErrStreamDone is returned by writes after the stream's send side has
+	// ended (END_STREAM queued or sent, or the peer completed the stream).
+	ErrStreamDone = errors.New("grpcwire/transport: stream already ended")
+	// ErrStreamCanceled is what a stream reset by this side reports.
+	ErrStreamCanceled = errors.New("grpcwire/transport: stream canceled")
+	// ErrUnprocessed wraps the failure of a stream the peer never
+	// processed (it was above the peer's GOAWAY, or refused): it is safe to
+	// retry on another connection.
+	ErrUnprocessed = errors.New("grpcwire/transport: stream not processed by the peer")
+
+	errReleased    = errors.New("grpcwire/transport: stream released")
+	errDrained     = errors.New("grpcwire/transport: connection drained after GOAWAY")
+	errQueueClosed = errors.New("grpcwire/transport: connection closing")
+)
+
+// IsUnprocessed reports whether err means the peer never processed the
+// stream: GOAWAY above it, or RST_STREAM(REFUSED_STREAM).
+func IsUnprocessed(err error) bool {
+	if errors.Is(err, ErrUnprocessed) {
+		return true
+	}
+	var se http2.StreamError
+	return errors.As(err, &se) && se.Code == http2.ErrCodeRefusedStream
+}
