@@ -29,6 +29,7 @@ type writer struct {
 	stalled []*Stream // streams with queued data and no stream window
 	waiting []*Stream // client streams waiting for a free slot (MAX_CONCURRENT_STREAMS)
 	nextID  uint32    // the next client stream id
+	settled bool      // the peer's first SETTINGS have been applied
 
 	err error // the write error that ended the writer
 }
@@ -660,6 +661,7 @@ func (w *writer) peerSettings(settings []http2.Setting) {
 			c.mu.Unlock()
 		}
 	}
+	w.settled = true
 	if err := w.fr.WriteSettingsAck(); err != nil {
 		w.fail(err)
 		return
@@ -688,7 +690,9 @@ func (w *writer) open(r *writeReq) {
 		s.abort(fmt.Errorf("%w: the connection is going away", ErrUnprocessed))
 		return
 	}
-	if uint32(len(c.streams)) >= c.peerMaxStreams {
+	if !w.settled || uint32(len(c.streams)) >= c.peerMaxStreams {
+		// Before the server's SETTINGS arrive its MAX_CONCURRENT_STREAMS is
+		// unknown: streams wait for it rather than risk REFUSED_STREAM.
 		c.waitingOpens++
 		c.mu.Unlock()
 		s.openReq = *r
@@ -722,7 +726,7 @@ func (w *writer) openWaiting() {
 	for len(w.waiting) > 0 {
 		c := w.c
 		c.mu.Lock()
-		full := uint32(len(c.streams)) >= c.peerMaxStreams && !c.goAwayRecv
+		full := (!w.settled || uint32(len(c.streams)) >= c.peerMaxStreams) && !c.goAwayRecv
 		c.mu.Unlock()
 		if full {
 			return
