@@ -485,6 +485,11 @@ func TestFailures(t *testing.T) {
 		local:  func(p *h2test.Peer) { p.ExpectGRPCStatus(1, 0) },
 		want:   []string{`expected grpc-status 0 on stream 1, got grpc-status "13" (grpc-message "boom")`},
 	}, {
+		name:   "own connection closed",
+		remote: func(*h2test.Peer) {},
+		local:  func(p *h2test.Peer) { p.Close(); p.ExpectClosed() },
+		want:   []string{"this Peer's own connection is closed", "→ close"},
+	}, {
 		name:   "odd header list",
 		remote: func(*h2test.Peer) {},
 		local:  func(p *h2test.Peer) { p.WriteHeaders(1, true, ":method") },
@@ -572,36 +577,78 @@ func TestPrefaceMismatch(t *testing.T) {
 }
 
 // TestAgainstRealServer proves the client side speaks real HTTP/2: a stock
-// golang.org/x/net/http2.Server answers it.
+// golang.org/x/net/http2.Server answers it, over loopback TCP and over a
+// synchronous net.Pipe (which works here because the server reads on a
+// goroutine of its own while it writes).
 func TestAgainstRealServer(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	c, s := h2test.Pipe(t)
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		srv := &http2.Server{}
-		srv.ServeConn(s, &http2.ServeConnOpts{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, "hello")
-		})})
-	}()
+	for _, pipe := range []struct {
+		name string
+		make func(testing.TB) (net.Conn, net.Conn)
+	}{{"Pipe", h2test.Pipe}, {"SyncPipe", h2test.SyncPipe}} {
+		t.Run(pipe.name, func(t *testing.T) {
+			c, s := pipe.make(t)
+			served := make(chan struct{})
+			go func() {
+				defer close(served)
+				srv := &http2.Server{}
+				srv.ServeConn(s, &http2.ServeConnOpts{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					io.WriteString(w, "hello")
+				})})
+			}()
 
-	p := h2test.NewClient(t, c)
-	settings := p.ExpectSettings()
-	if len(settings) == 0 {
-		t.Error("x/net's server sent an empty SETTINGS frame; it always advertises its limits")
+			p := h2test.NewClient(t, c)
+			settings := p.ExpectSettings()
+			if len(settings) == 0 {
+				t.Error("x/net's server sent an empty SETTINGS frame; it always advertises its limits")
+			}
+			p.WriteSettingsAck()
+			p.WriteHeaders(1, true, ":method", "GET", ":scheme", "http", ":path", "/", ":authority", "localhost")
+			h := p.ExpectHeaders(1, false)
+			if got := h.Get(":status"); got != "200" {
+				t.Errorf(":status = %q, want 200 (headers %v)", got, h)
+			}
+			if body := p.ExpectBody(1); string(body) != "hello" {
+				t.Errorf("body = %q, want hello", body)
+			}
+			p.Close()
+			<-served
+		})
 	}
-	p.WriteSettingsAck()
-	p.WriteHeaders(1, true, ":method", "GET", ":scheme", "http", ":path", "/", ":authority", "localhost")
-	h := p.ExpectHeaders(1, false)
-	if got := h.Get(":status"); got != "200" {
-		t.Errorf(":status = %q, want 200 (headers %v)", got, h)
+}
+
+// TestPipesCloseAtCleanup checks both pipes are connected and closed by the
+// test's cleanup, so no connection outlives a test.
+func TestPipesCloseAtCleanup(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	for _, pipe := range []struct {
+		name string
+		make func(testing.TB) (net.Conn, net.Conn)
+	}{{"Pipe", h2test.Pipe}, {"SyncPipe", h2test.SyncPipe}} {
+		t.Run(pipe.name, func(t *testing.T) {
+			fake := newFakeTB(t)
+			c, s := pipe.make(fake)
+			wrote := make(chan error, 1)
+			go func() {
+				_, err := c.Write([]byte("x"))
+				wrote <- err
+			}()
+			buf := make([]byte, 1)
+			if _, err := io.ReadFull(s, buf); err != nil || buf[0] != 'x' {
+				t.Fatalf("read %q, %v through the pipe; want x", buf, err)
+			}
+			if err := <-wrote; err != nil {
+				t.Fatal(err)
+			}
+			fake.runCleanups()
+			if _, err := c.Write([]byte("y")); err == nil {
+				t.Error("client end still writable after cleanup")
+			}
+			if _, err := s.Read(buf); err == nil {
+				t.Error("server end still readable after cleanup")
+			}
+		})
 	}
-	if body := p.ExpectBody(1); string(body) != "hello" {
-		t.Errorf("body = %q, want hello", body)
-	}
-	p.WriteGoAway(0, http2.ErrCodeNo, nil)
-	p.Close()
-	<-served
 }
 
 // TestAgainstRealClient proves the server side speaks real HTTP/2: a stock

@@ -97,6 +97,8 @@ func (p *Peer) readError(err error) error {
 		return timeoutError{p.Timeout()}
 	case isTimeout(err):
 		err = fmt.Errorf("timed out after %v in the middle of a frame, after %d bytes (% x)", p.Timeout(), len(got), head(got))
+	case errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe): // net.Pipe's word for a local close
+		err = fmt.Errorf("this Peer's own connection is closed (by Close, or by the test's cleanup): %v", err)
 	case len(got) == 0 && isClosed(err):
 		p.readErr = errClosed
 		return fmt.Errorf("%w (%v)", errClosed, err)
@@ -133,7 +135,7 @@ func (e timeoutError) Error() string { return fmt.Sprintf("nothing arrived withi
 
 func isClosed(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe)
+		errors.Is(err, syscall.ECONNRESET)
 }
 
 // head limits raw bytes quoted in an error to the first summaryBytes.
