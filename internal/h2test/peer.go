@@ -35,9 +35,8 @@ type Peer struct {
 	// do not cover.
 	Fr *http2.Framer
 
-	isClient bool
-	rec      *recordingReader
-	sent     *sentLog
+	rec  *recordingReader
+	sent *sentLog
 
 	// Read side, owned by the reading goroutine.
 	dec     *hpack.Decoder
@@ -68,7 +67,7 @@ type Peer struct {
 // synchronous net.Pipe the other side must already be reading (see SyncPipe).
 func NewClient(t testing.TB, conn net.Conn, settings ...http2.Setting) *Peer {
 	t.Helper()
-	p := newPeer(t, conn, true)
+	p := newPeer(t, conn)
 	p.Conn.SetWriteDeadline(time.Now().Add(p.Timeout()))
 	if _, err := io.WriteString(p.Conn, http2.ClientPreface); err != nil {
 		p.fatalf("writing the client connection preface: %v", err)
@@ -85,7 +84,7 @@ func NewClient(t testing.TB, conn net.Conn, settings ...http2.Setting) *Peer {
 // writes an initial SETTINGS frame with the given settings (RFC 9113 §3.4).
 func NewServer(t testing.TB, conn net.Conn, settings ...http2.Setting) *Peer {
 	t.Helper()
-	p := newPeer(t, conn, false)
+	p := newPeer(t, conn)
 	if !p.readPreface() {
 		return p
 	}
@@ -93,11 +92,10 @@ func NewServer(t testing.TB, conn net.Conn, settings ...http2.Setting) *Peer {
 	return p
 }
 
-func newPeer(t testing.TB, conn net.Conn, isClient bool) *Peer {
+func newPeer(t testing.TB, conn net.Conn) *Peer {
 	p := &Peer{
 		T:            t,
 		Conn:         conn,
-		isClient:     isClient,
 		timeout:      DefaultTimeout,
 		peerMaxFrame: initialMaxFrameSize,
 		partial:      map[uint32][]byte{},
@@ -162,8 +160,8 @@ func prefaceMismatch(got []byte) string {
 }
 
 // SetTimeout sets how long each read and write may take before it fails the
-// test (DefaultTimeout until changed). Tests of timeouts shorten it to fail
-// fast; a test expecting silence (Expect nothing for a while) uses it too.
+// test (DefaultTimeout until changed). A test that expects a failure, or
+// that scripts the other side's timeouts, shortens it to fail fast.
 func (p *Peer) SetTimeout(d time.Duration) {
 	p.T.Helper()
 	if d <= 0 {
@@ -183,10 +181,10 @@ func (p *Peer) Timeout() time.Duration {
 }
 
 // Strict(true) turns skipping off and Strict(false) turns it back on. By
-// default the Expect
-// helpers skip WINDOW_UPDATE, PING ACK and SETTINGS ACK frames, because flow
-// control and acknowledgements arrive at times a test rarely cares about; a
-// test that pins them turns strict mode on and expects every frame.
+// default the Expect helpers skip WINDOW_UPDATE, PING ACK and SETTINGS ACK
+// frames, because flow control and acknowledgements arrive at times a test
+// rarely cares about; a test that pins them turns strict mode on and expects
+// every frame.
 func (p *Peer) Strict(on bool) {
 	p.mu.Lock()
 	p.strict = on
