@@ -178,7 +178,7 @@ func TestNewGzip(t *testing.T) {
 			t.Errorf("NewGzip(%d) = %v, %v; want an error", level, c, err)
 		}
 	}
-	if framing.DefaultGzipLevel != gzip.DefaultCompression {
+	if framing.DefaultGzipLevel != gzip.BestSpeed {
 		t.Errorf("DefaultGzipLevel = %d", framing.DefaultGzipLevel)
 	}
 }

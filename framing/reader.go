@@ -81,6 +81,11 @@ func (r *Reader) SetMaxLen(n int) { r.maxLen = n }
 // valid with either flag; with flag 1 it is the empty message, as there is no
 // compressed stream to decode.
 //
+// The declared length of a compressed message is its compressed size, and it
+// is held to the same limit before anything is read, as grpc-go does: a
+// message that compression made bigger (tiny or incompressible ones do)
+// needs a limit that admits its compressed size too.
+//
 // Errors: io.EOF itself when the stream ends cleanly between messages;
 // ErrTruncated when it ends inside one; *TooLargeError over the limit;
 // ErrCompressedWithoutEncoding; *FlagError (ErrBadFlag); *DecompressError
