@@ -111,7 +111,8 @@ type Conn struct {
 	q      queue
 	w      writer
 	wdone  chan struct{} // closed when the writer goroutine has exited
-	done   chan struct{} // closed when the connection has ended
+	done    chan struct{} // closed when the connection has ended
+	settled chan struct{} // closed when the peer's first SETTINGS frame has arrived
 	closed atomic.Bool
 
 	lastRead    atomic.Int64  // unix nanos of the last frame read, for keepalive
@@ -182,6 +183,7 @@ func newConn(nc net.Conn, cfg Config, server bool) *Conn {
 		log:            logger,
 		wdone:          make(chan struct{}),
 		done:           make(chan struct{}),
+		settled:        make(chan struct{}),
 		streams:        make(map[uint32]*Stream),
 		peerMaxStreams: ^uint32(0), // unlimited until the peer's SETTINGS say otherwise
 		recvWindow:     int64(cfg.ConnWindowSize),
@@ -207,6 +209,10 @@ func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 
 // NetConn is the underlying connection (for TLS state and the like).
 func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// Settled is closed once the peer's first SETTINGS frame has arrived: the
+// peer speaks HTTP/2.
+func (c *Conn) Settled() <-chan struct{} { return c.settled }
 
 // Done is closed once the connection has ended.
 func (c *Conn) Done() <-chan struct{} { return c.done }

@@ -473,20 +473,16 @@ func (c *Conn) processResponseHeaders(f *http2.MetaHeadersFrame) error {
 			return nil // RFC 9113 §8.1: informational (1xx) responses are skipped
 		}
 		s.gotHeader = true
-		if end {
-			// Trailers-Only: one HEADERS frame is both headers and trailers.
-			s.trailer = f.Fields
-		}
+		// Trailers-Only: one HEADERS frame is both headers and trailers.
+		s.trailersOnly = end
 		s.setHeader(f.Fields)
-	} else {
-		if !end {
-			// RFC 9113 §8.1: a second HEADERS block is trailers and ends the stream.
-			return c.streamError(id, http2.ErrCodeProtocol, false)
-		}
-		s.trailer = f.Fields
+	} else if !end {
+		// RFC 9113 §8.1: a second HEADERS block is trailers and ends the stream.
+		return c.streamError(id, http2.ErrCodeProtocol, false)
 	}
 	if end {
 		s.mu.Lock()
+		s.trailer = f.Fields
 		if s.recvErr == nil {
 			s.recvErr = io.EOF
 		}
@@ -572,8 +568,12 @@ func (c *Conn) processSettings(f *http2.SettingsFrame) error {
 	if c.observing() {
 		c.observe(&FrameEvent{Header: f.FrameHeader, Settings: settings})
 	}
-	c.sawSettings = true
-	return c.q.push1(writeReq{kind: reqPeerSettings, settings: settings})
+	err = c.q.push1(writeReq{kind: reqPeerSettings, settings: settings})
+	if !c.sawSettings {
+		c.sawSettings = true
+		close(c.settled)
+	}
+	return err
 }
 
 // processPing answers a PING with a PING ACK, or completes a wait for the

@@ -28,6 +28,7 @@ type Stream struct {
 	// header.
 	trailer    []hpack.HeaderField
 	headerDone chan struct{} // client: closed once header is set or the stream failed
+	trailersOnly bool        // client: the response headers ended the stream
 	gotHeader  bool          // reader-owned: the response headers have arrived
 
 	// state holds stRecvEnd, stSentEnd, stReset and stRemoved bits.
@@ -108,12 +109,32 @@ func (s *Stream) HeaderDone() <-chan struct{} { return s.headerDone }
 
 // Trailer returns a client stream's trailers; they are set once Read has
 // returned io.EOF.
-func (s *Stream) Trailer() []hpack.HeaderField { return s.trailer }
+func (s *Stream) Trailer() []hpack.HeaderField {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.trailer
+}
+
+// TrailersOnly reports, once HeaderDone is closed, whether the response was
+// Trailers-Only: one HEADERS frame that ended the stream, so that Header
+// holds the trailers too.
+func (s *Stream) TrailersOnly() bool { return s.trailersOnly }
 
 // HeaderTooLarge reports whether the request's header list exceeded this
 // side's SETTINGS_MAX_HEADER_LIST_SIZE, so that Header is incomplete; RFC
 // 9113 §10.5.1 suggests answering HTTP 431.
 func (s *Stream) HeaderTooLarge() bool { return s.headerTooLarge }
+
+// Err reports why the stream failed, or nil while it has not (a stream that
+// ended normally reports nil too).
+func (s *Stream) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.recvErr == io.EOF {
+		return nil
+	}
+	return s.recvErr
+}
 
 // RecvEnded reports whether the peer has ended its side of the stream.
 func (s *Stream) RecvEnded() bool { return s.state.Load()&stRecvEnd != 0 }
@@ -360,41 +381,33 @@ func (s *Stream) checkSend(end bool) error {
 // is larger than the peer's MAX_FRAME_SIZE). end sets END_STREAM: trailers,
 // or a Trailers-Only response.
 func (s *Stream) WriteHeaders(fields []hpack.HeaderField, end bool) error {
-	if err := s.checkSend(end); err != nil {
-		return err
-	}
-	return s.conn.q.push1(writeReq{kind: reqHeaders, s: s, fields: fields, end: end})
+	return s.Write(fields, nil, nil, nil, end)
 }
 
 // WriteData queues data as DATA frames; end sets END_STREAM on the last. If
 // buf is not nil it is the pooled buffer behind data, released once written.
-// WriteData blocks while the stream has too many bytes queued.
 func (s *Stream) WriteData(data []byte, buf *[]byte, end bool) error {
-	if err := s.acquire(len(data)); err != nil {
-		bufpool.Put(buf)
-		return err
+	if data == nil {
+		data = []byte{}
 	}
-	if err := s.checkSend(end); err != nil {
-		s.release(len(data))
-		bufpool.Put(buf)
-		return err
-	}
-	if err := s.conn.q.push1(writeReq{kind: reqData, s: s, data: data, buf: buf, end: end}); err != nil {
-		bufpool.Put(buf)
-		return err
-	}
-	return nil
+	return s.Write(nil, data, buf, nil, end)
 }
 
-// WriteResponse queues, as one batch, response headers (if hdr is not nil),
-// one chunk of data (if data is not nil) and trailers that end the stream.
-// It is a unary call's whole response in one hand-off to the writer.
-func (s *Stream) WriteResponse(hdr []hpack.HeaderField, data []byte, buf *[]byte, trl []hpack.HeaderField) error {
-	if err := s.acquire(len(data)); err != nil {
-		bufpool.Put(buf)
-		return err
+// Write queues, in order and as one hand-off to the writer, headers (if hdr
+// is not nil), data (if data is not nil; buf, if not nil, is its pooled
+// buffer, released once written) and trailers (if trl is not nil). The last
+// frame carries END_STREAM when end is set; trailers always end the stream.
+// A unary response is one Write of all three. Write blocks while the stream
+// has too many bytes queued.
+func (s *Stream) Write(hdr []hpack.HeaderField, data []byte, buf *[]byte, trl []hpack.HeaderField, end bool) error {
+	end = end || trl != nil
+	if data != nil {
+		if err := s.acquire(len(data)); err != nil {
+			bufpool.Put(buf)
+			return err
+		}
 	}
-	if err := s.checkSend(true); err != nil {
+	if err := s.checkSend(end); err != nil {
 		s.release(len(data))
 		bufpool.Put(buf)
 		return err
@@ -402,15 +415,25 @@ func (s *Stream) WriteResponse(hdr []hpack.HeaderField, data []byte, buf *[]byte
 	var reqs [3]writeReq
 	n := 0
 	if hdr != nil {
-		reqs[n] = writeReq{kind: reqHeaders, s: s, fields: hdr}
+		reqs[n] = writeReq{kind: reqHeaders, s: s, fields: hdr, end: end && data == nil && trl == nil}
 		n++
 	}
 	if data != nil {
-		reqs[n] = writeReq{kind: reqData, s: s, data: data, buf: buf}
+		reqs[n] = writeReq{kind: reqData, s: s, data: data, buf: buf, end: end && trl == nil}
 		n++
 	}
-	reqs[n] = writeReq{kind: reqHeaders, s: s, fields: trl, end: true}
-	n++
+	if trl != nil {
+		reqs[n] = writeReq{kind: reqHeaders, s: s, fields: trl, end: true}
+		n++
+	}
+	if n == 0 {
+		if !end {
+			return nil
+		}
+		// END_STREAM alone: an empty DATA frame (a client's half-close).
+		reqs[0] = writeReq{kind: reqData, s: s, end: true}
+		n = 1
+	}
 	if err := s.conn.q.pushN(reqs[:n]...); err != nil {
 		bufpool.Put(buf)
 		return err

@@ -80,7 +80,7 @@ func echo(s *Stream) {
 		s.Cancel(http2.ErrCodeInternal)
 		return
 	}
-	if err := s.WriteResponse(respHeaders, body, nil, okTrailers); err != nil {
+	if err := s.Write(respHeaders, body, nil, okTrailers, true); err != nil {
 		panic(err)
 	}
 }

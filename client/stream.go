@@ -1,0 +1,512 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+	"google.golang.org/protobuf/proto"
+
+	"grpcwire/framing"
+	"grpcwire/internal/bufpool"
+	"grpcwire/internal/transport"
+	"grpcwire/wire"
+)
+
+// Stream is the client's side of one call. Streaming calls return it as a
+// ClientStream; unary calls use it inside Invoke.
+//
+// SendMsg and CloseSend may run in one goroutine while RecvMsg runs in
+// another; Header and Trailer may be called from either.
+type Stream struct {
+	cc     *Conn
+	ctx    context.Context
+	method string
+	desc   StreamDesc
+	co     callOptions
+	ts     *transport.Stream
+	stop   func() bool // stops the context watch
+	codec  framing.Codec
+
+	reader  framing.Reader
+	recvBuf []byte
+	recvN   int // messages received
+
+	hmu        sync.Mutex
+	headerRead bool
+	header     wire.Metadata
+	status     *wire.Status // the call's final status, once known
+	trailer    wire.Metadata
+	done       bool // resources released
+
+	sendMu sync.Mutex
+	sentN  int
+}
+
+// Invoke performs a unary call: it sends req, half-closes, and decodes the
+// one response into res. The error is a *wire.Status for every failure.
+func (c *Conn) Invoke(ctx context.Context, method string, req, res proto.Message, opts ...CallOption) error {
+	if len(c.opts.unaryInts) > 0 {
+		return chainUnary(c.opts.unaryInts, c.invoke)(ctx, method, req, res, opts...)
+	}
+	return c.invoke(ctx, method, req, res, opts...)
+}
+
+var unaryDesc = StreamDesc{}
+
+func (c *Conn) invoke(ctx context.Context, method string, req, res proto.Message, opts ...CallOption) error {
+	for attempt := 0; ; attempt++ {
+		cs, err := c.start(ctx, &unaryDesc, method, req, opts)
+		if err != nil {
+			return err
+		}
+		err = cs.recvUnary(res)
+		if err != nil && attempt == 0 && cs.unprocessed() {
+			// The server never processed the call (GOAWAY above it, or
+			// REFUSED_STREAM): it is safe to send it again, once.
+			continue
+		}
+		return err
+	}
+}
+
+// NewStream starts a streaming call of the given shape.
+func (c *Conn) NewStream(ctx context.Context, desc *StreamDesc, method string, opts ...CallOption) (ClientStream, error) {
+	if len(c.opts.streamInts) > 0 {
+		return chainStream(c.opts.streamInts, c.newStream)(ctx, desc, method, opts...)
+	}
+	return c.newStream(ctx, desc, method, opts...)
+}
+
+func (c *Conn) newStream(ctx context.Context, desc *StreamDesc, method string, opts ...CallOption) (ClientStream, error) {
+	cs, err := c.start(ctx, desc, method, nil, opts)
+	if err != nil {
+		return nil, err
+	}
+	return cs, nil
+}
+
+// start opens a call's stream; with req set it also sends req and
+// half-closes, in the same hand-off to the connection's writer.
+func (c *Conn) start(ctx context.Context, desc *StreamDesc, method string, req proto.Message, opts []CallOption) (*Stream, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, contextStatus(err, "before the call started")
+	}
+	cs := &Stream{cc: c, ctx: ctx, method: method, desc: *desc}
+	cs.co.maxRecv, cs.co.maxSend, cs.co.waitForReady = c.opts.maxRecv, c.opts.maxSend, c.opts.waitForReady
+	for _, o := range c.opts.callOpts {
+		o.apply(&cs.co)
+	}
+	for _, o := range opts {
+		o.apply(&cs.co)
+	}
+	if name := cs.co.compressor; name != "" && name != "identity" {
+		if cs.codec = framing.Lookup(name); cs.codec == nil {
+			return nil, wire.Errorf(wire.Internal, "grpcwire: compressor %q is not registered (see framing.Register)", name)
+		}
+	}
+	fields, err := cs.requestFields()
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		tc, err := c.transport(ctx, cs.co.waitForReady)
+		if err != nil {
+			return nil, err
+		}
+		var data []byte
+		var bp *[]byte
+		if req != nil {
+			if data, bp, err = cs.marshal(req); err != nil {
+				return nil, err
+			}
+		}
+		ts, err := tc.OpenStream(fields, data, bp, req != nil)
+		if err != nil {
+			bufpool.Put(bp)
+			if transport.IsUnprocessed(err) && attempt == 0 {
+				continue
+			}
+			return nil, wire.Errorf(wire.Unavailable, "grpcwire: %v", err)
+		}
+		cs.ts = ts
+		break
+	}
+	if req != nil {
+		cs.sentN = 1
+	}
+	if ctx.Done() != nil {
+		ts := cs.ts
+		cs.stop = context.AfterFunc(ctx, func() { ts.Cancel(http2.ErrCodeCancel) })
+	}
+	cs.reader.Reset(cs.ts)
+	cs.reader.SetMaxLen(cs.co.maxRecv)
+	return cs, nil
+}
+
+// requestFields builds the call's request headers: the Conn's fixed fields,
+// :path, grpc-timeout from the context's deadline, grpc-encoding, metadata.
+func (cs *Stream) requestFields() ([]hpack.HeaderField, error) {
+	c := cs.cc
+	n := len(c.reqFields) + 2 + len(cs.co.md)
+	fields := make([]hpack.HeaderField, len(c.reqFields), n)
+	copy(fields, c.reqFields)
+	fields[2].Value = cs.method
+	if d, ok := cs.ctx.Deadline(); ok {
+		left := time.Until(d)
+		if left <= 0 {
+			return nil, contextStatus(context.DeadlineExceeded, "before the call started")
+		}
+		fields = append(fields, hpack.HeaderField{Name: wire.HeaderTimeout, Value: wire.EncodeTimeout(left)})
+	}
+	if cs.codec != nil {
+		fields = append(fields, hpack.HeaderField{Name: wire.HeaderEncoding, Value: cs.codec.Name()})
+	}
+	if len(cs.co.md) > 0 {
+		var err error
+		if fields, err = wire.AppendHeaderFields(fields, cs.co.md); err != nil {
+			return nil, wire.Errorf(wire.Internal, "grpcwire: invalid request metadata: %v", err)
+		}
+	}
+	return fields, nil
+}
+
+// marshal frames a request message in one pooled buffer.
+func (cs *Stream) marshal(m proto.Message) ([]byte, *[]byte, error) {
+	size := proto.Size(m)
+	if cs.co.maxSend >= 0 && size > cs.co.maxSend {
+		return nil, nil, wire.Errorf(wire.ResourceExhausted, "grpcwire: request message of %d bytes exceeds the max send size of %d bytes (raise it with client.MaxSendMsgSize)", size, cs.co.maxSend)
+	}
+	bp := bufpool.Get(framing.PrefixLen + size)
+	buf := framing.BeginMessage((*bp)[:0])
+	buf, err := proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(buf, m)
+	if err != nil {
+		bufpool.Put(bp)
+		return nil, nil, wire.Errorf(wire.Internal, "grpcwire: cannot marshal the request message: %v", err)
+	}
+	if buf, err = framing.FinishMessage(buf, 0, cs.codec, -1); err != nil {
+		bufpool.Put(bp)
+		return nil, nil, wire.StatusOf(err)
+	}
+	return buf, bp, nil
+}
+
+// Context returns the call's context.
+func (cs *Stream) Context() context.Context { return cs.ctx }
+
+// SendMsg sends one request message. It returns io.EOF when the call has
+// already ended (RecvMsg then returns its status), and a status error for
+// a message it could not send (too large, unmarshalable).
+func (cs *Stream) SendMsg(m proto.Message) error {
+	cs.sendMu.Lock()
+	defer cs.sendMu.Unlock()
+	data, bp, err := cs.marshal(m)
+	if err != nil {
+		return err
+	}
+	if err := cs.ts.Write(nil, data, bp, nil, false); err != nil {
+		return io.EOF
+	}
+	cs.sentN++
+	return nil
+}
+
+// CloseSend half-closes the call. It never fails: a call that already ended
+// reports its status through RecvMsg.
+func (cs *Stream) CloseSend() error {
+	cs.sendMu.Lock()
+	defer cs.sendMu.Unlock()
+	cs.ts.Write(nil, nil, nil, nil, true)
+	return nil
+}
+
+// Cancel ends the call at once with RST_STREAM(CANCEL); RecvMsg then
+// returns CANCELLED.
+func (cs *Stream) Cancel() {
+	cs.ts.Cancel(http2.ErrCodeCancel)
+}
+
+// Header waits for the response headers and returns their metadata. For a
+// Trailers-Only response it returns empty metadata and a nil error: the
+// status comes from RecvMsg.
+func (cs *Stream) Header() (wire.Metadata, error) {
+	if err := cs.readHeader(); err != nil {
+		return nil, err
+	}
+	cs.hmu.Lock()
+	defer cs.hmu.Unlock()
+	return cs.header, nil
+}
+
+// Trailer returns the trailers; they are complete once RecvMsg has returned
+// io.EOF or an error.
+func (cs *Stream) Trailer() wire.Metadata {
+	cs.hmu.Lock()
+	defer cs.hmu.Unlock()
+	return cs.trailer
+}
+
+// RecvMsg receives the next response message into m. It returns io.EOF
+// when the call ended with OK after its last message, or the call's status
+// as a *wire.Status.
+func (cs *Stream) RecvMsg(m proto.Message) error {
+	if err := cs.readHeader(); err != nil {
+		return err
+	}
+	if st := cs.finalStatus(); st != nil {
+		return cs.endWith(st)
+	}
+	msg, _, err := cs.reader.ReadMessage(cs.recvBuf)
+	if err == io.EOF {
+		st := cs.trailerStatus()
+		if st.Code == wire.OK && !cs.desc.ServerStreams && cs.recvN == 0 {
+			st = wire.NewStatus(wire.Unimplemented, "grpcwire: response cardinality violation: the server ended the call with OK but no response message")
+		}
+		return cs.endWith(st)
+	}
+	if err != nil {
+		return cs.endWith(cs.recvFailure(err))
+	}
+	if cap(msg) <= maxKeptRecvBuf {
+		cs.recvBuf = msg[:0]
+	}
+	if err := proto.Unmarshal(msg, m); err != nil {
+		st := wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: cannot parse the response message as %s: %v", m.ProtoReflect().Descriptor().FullName(), err))
+		cs.ts.Cancel(http2.ErrCodeCancel)
+		return cs.endWith(st)
+	}
+	cs.recvN++
+	return nil
+}
+
+// maxKeptRecvBuf bounds the message buffer a call keeps between messages.
+const maxKeptRecvBuf = 64 << 10
+
+// recvUnary receives a unary response: exactly one message, then the end.
+func (cs *Stream) recvUnary(res proto.Message) error {
+	if err := cs.RecvMsg(res); err != nil {
+		return err
+	}
+	switch err := cs.RecvMsg(res.ProtoReflect().New().Interface()); err {
+	case io.EOF:
+		return nil
+	case nil:
+		cs.ts.Cancel(http2.ErrCodeCancel)
+		return cs.endWith(wire.NewStatus(wire.Unimplemented, "grpcwire: response cardinality violation: the server sent more than one response message to a unary call"))
+	default:
+		return err
+	}
+}
+
+// endWith records the call's final status and releases its resources; it
+// returns io.EOF for OK and the status otherwise.
+func (cs *Stream) endWith(st *wire.Status) error {
+	cs.hmu.Lock()
+	if cs.status == nil {
+		cs.status = st
+	}
+	st = cs.status
+	first := !cs.done
+	cs.done = true
+	cs.hmu.Unlock()
+	if first {
+		if cs.stop != nil {
+			cs.stop()
+		}
+		cs.ts.Release()
+		if cs.co.trailer != nil {
+			*cs.co.trailer = cs.Trailer()
+		}
+	}
+	if st.Code == wire.OK {
+		return io.EOF
+	}
+	return st
+}
+
+// finalStatus is the call's status if it is already known.
+func (cs *Stream) finalStatus() *wire.Status {
+	cs.hmu.Lock()
+	defer cs.hmu.Unlock()
+	return cs.status
+}
+
+// unprocessed reports whether the call failed without reaching the server.
+func (cs *Stream) unprocessed() bool {
+	return cs.recvN == 0 && transport.IsUnprocessed(cs.ts.Err())
+}
+
+// readHeader waits for the response headers and checks them; a response
+// that is not gRPC, or Trailers-Only, fixes the call's status here.
+func (cs *Stream) readHeader() error {
+	cs.hmu.Lock()
+	if cs.headerRead {
+		cs.hmu.Unlock()
+		return nil
+	}
+	cs.hmu.Unlock()
+	<-cs.ts.HeaderDone()
+	cs.hmu.Lock()
+	defer cs.hmu.Unlock()
+	if cs.headerRead {
+		return nil
+	}
+	cs.headerRead = true
+	fields := cs.ts.Header()
+	if fields == nil {
+		cs.status = cs.streamFailure(cs.ts.Err())
+		cs.header = wire.Metadata{}
+		return nil
+	}
+	var httpStatus, contentType, encoding string
+	var hasStatus bool
+	md := wire.Metadata{}
+	for _, f := range fields {
+		switch f.Name {
+		case wire.HeaderStatus:
+			httpStatus = f.Value
+		case wire.HeaderContentType:
+			contentType = f.Value
+		case wire.HeaderEncoding:
+			encoding = f.Value
+		case wire.HeaderGRPCStatus:
+			hasStatus = true
+		default:
+			if !f.IsPseudo() {
+				md.AddHeaderField(f.Name, f.Value)
+			}
+		}
+	}
+	trailersOnly := cs.ts.TrailersOnly()
+	_, isGRPC := wire.ParseContentType(contentType)
+	if !isGRPC || (httpStatus != "200" && !hasStatus) {
+		cs.status = cs.nonGRPCStatus(httpStatus, contentType, isGRPC, trailersOnly)
+		cs.header = wire.Metadata{}
+		return nil
+	}
+	if trailersOnly {
+		cs.header = wire.Metadata{}
+		cs.status = cs.statusFrom(fields, httpStatus)
+		return nil
+	}
+	cs.header = md
+	if cs.co.header != nil {
+		*cs.co.header = md
+	}
+	if encoding != "" && encoding != "identity" {
+		codec := framing.Lookup(encoding)
+		if codec == nil {
+			cs.status = wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: the server compressed with %q, which is not registered here", encoding))
+			cs.ts.Cancel(http2.ErrCodeCancel)
+			return nil
+		}
+		cs.reader.SetCodec(codec)
+	}
+	return nil
+}
+
+// nonGRPCStatus is the status of a response that is not gRPC: the code from
+// the HTTP status (doc/http-grpc-status-mapping.md), and a message that says
+// what came back, quoting up to 1 KiB of the body.
+func (cs *Stream) nonGRPCStatus(httpStatus, contentType string, isGRPC, ended bool) *wire.Status {
+	code := wire.Unknown
+	msg := "grpcwire: the response has no :status"
+	if n, err := strconv.Atoi(httpStatus); err == nil {
+		code = wire.CodeFromHTTPStatus(n)
+		msg = fmt.Sprintf("grpcwire: unexpected HTTP status %d (%s) from the server", n, http.StatusText(n))
+	}
+	if !isGRPC {
+		msg += fmt.Sprintf("; its content-type %q is not application/grpc, so it is not a gRPC response", contentType)
+	}
+	if !ended {
+		body := make([]byte, 1024)
+		n, _ := io.ReadFull(cs.ts, body)
+		if n > 0 {
+			msg += fmt.Sprintf("; body: %q", body[:n])
+		}
+		cs.ts.Cancel(http2.ErrCodeCancel)
+	}
+	return wire.NewStatus(code, msg)
+}
+
+// statusFrom reads the status out of trailer fields.
+func (cs *Stream) statusFrom(fields []hpack.HeaderField, httpStatus string) *wire.Status {
+	var code, msg, details string
+	var hasCode, hasDetails bool
+	md := wire.Metadata{}
+	for _, f := range fields {
+		switch f.Name {
+		case wire.HeaderGRPCStatus:
+			code, hasCode = f.Value, true
+		case wire.HeaderGRPCMessage:
+			msg = f.Value
+		case wire.HeaderStatusDetails:
+			details, hasDetails = f.Value, true
+		default:
+			if !f.IsPseudo() && f.Name != wire.HeaderContentType {
+				md.AddHeaderField(f.Name, f.Value)
+			}
+		}
+	}
+	cs.trailer = md
+	if !hasCode && httpStatus != "" && httpStatus != "200" {
+		n, _ := strconv.Atoi(httpStatus)
+		return wire.NewStatus(wire.CodeFromHTTPStatus(n), fmt.Sprintf("grpcwire: no grpc-status in a response with HTTP status %s", httpStatus))
+	}
+	return wire.StatusFromTrailer(code, msg, details, hasDetails)
+}
+
+// trailerStatus is the status once the stream ended cleanly.
+func (cs *Stream) trailerStatus() *wire.Status {
+	trl := cs.ts.Trailer()
+	if trl == nil {
+		return wire.NewStatus(wire.Internal, "grpcwire: the server ended the stream without trailers")
+	}
+	cs.hmu.Lock()
+	defer cs.hmu.Unlock()
+	return cs.statusFrom(trl, "")
+}
+
+// recvFailure is the status of a read that failed.
+func (cs *Stream) recvFailure(err error) *wire.Status {
+	var tl *framing.TooLargeError
+	if errors.As(err, &tl) {
+		cs.ts.Cancel(http2.ErrCodeCancel)
+		return wire.NewStatus(wire.ResourceExhausted, fmt.Sprintf("%v (raise it with client.MaxRecvMsgSize)", tl))
+	}
+	if errors.Is(err, framing.ErrTruncated) || errors.Is(err, framing.ErrBadFlag) ||
+		errors.Is(err, framing.ErrCompressedWithoutEncoding) || errors.Is(err, framing.ErrDecompress) {
+		cs.ts.Cancel(http2.ErrCodeCancel)
+		return wire.StatusOf(err)
+	}
+	return cs.streamFailure(err)
+}
+
+// streamFailure is the status of a stream the transport ended.
+func (cs *Stream) streamFailure(err error) *wire.Status {
+	if cs.cc.isClosed() {
+		return errClosing
+	}
+	if errors.Is(err, transport.ErrStreamCanceled) {
+		if cerr := cs.ctx.Err(); cerr != nil {
+			return contextStatus(cerr, "")
+		}
+		return wire.NewStatus(wire.Canceled, "grpcwire: the call was canceled")
+	}
+	var se http2.StreamError
+	if errors.As(err, &se) {
+		st := wire.StatusOf(err)
+		return wire.NewStatus(st.Code, fmt.Sprintf("grpcwire: the server reset the stream with RST_STREAM %s", se.Code))
+	}
+	if err == nil {
+		return wire.NewStatus(wire.Internal, "grpcwire: the stream ended without a status")
+	}
+	return wire.NewStatus(wire.Unavailable, fmt.Sprintf("grpcwire: %v", err))
+}

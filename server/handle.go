@@ -1,0 +1,283 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"runtime"
+	"strings"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
+	"grpcwire/framing"
+	"grpcwire/internal/transport"
+	"grpcwire/wire"
+)
+
+// job is a new stream for a handler goroutine.
+type job struct {
+	sc *serverConn
+	ts *transport.Stream
+}
+
+// workerIdle is how long a handler goroutine waits for another call before
+// it exits. Reusing goroutines saves their creation and, more, the growth of
+// their stacks on every call; the bound keeps a burst of calls from leaving
+// goroutines behind for good.
+const workerIdle = 10 * time.Second
+
+// dispatch hands a new stream to an idle handler goroutine, or starts one.
+// It runs on the connection's reader goroutine and never blocks.
+func (s *Server) dispatch(sc *serverConn, ts *transport.Stream) {
+	select {
+	case s.jobs <- job{sc, ts}:
+		return
+	default:
+	}
+	s.workerWG.Add(1)
+	go s.worker(job{sc, ts})
+}
+
+// worker runs calls one after the other until it has been idle for
+// workerIdle or the server stops.
+func (s *Server) worker(j job) {
+	defer s.workerWG.Done()
+	var idle *time.Timer
+	for {
+		s.handleStream(j.sc, j.ts)
+		if idle == nil {
+			idle = time.NewTimer(workerIdle)
+		} else {
+			idle.Reset(workerIdle)
+		}
+		select {
+		case j = <-s.jobs:
+		case <-idle.C:
+			return
+		case <-s.quit:
+			idle.Stop()
+			return
+		}
+	}
+}
+
+// requestHeaders are the request header fields the server acts on.
+type requestHeaders struct {
+	method, path, contentType, timeout, encoding string
+	hasTimeout, hasBinary                        bool
+}
+
+func parseRequestHeaders(fields []hpack.HeaderField) (h requestHeaders) {
+	for _, f := range fields {
+		switch f.Name {
+		case wire.HeaderMethod:
+			h.method = f.Value
+		case wire.HeaderPath:
+			h.path = f.Value
+		case wire.HeaderContentType:
+			h.contentType = f.Value
+		case wire.HeaderTimeout:
+			h.timeout, h.hasTimeout = f.Value, true
+		case wire.HeaderEncoding:
+			h.encoding = f.Value
+		default:
+			if strings.HasSuffix(f.Name, wire.BinarySuffix) {
+				h.hasBinary = true
+			}
+		}
+	}
+	return h
+}
+
+// handleStream runs one call. The request is checked in the order gRPC
+// servers answer (grpc/grpc doc/PROTOCOL-HTTP2.md and grpc-go as the
+// tie-breaker): an oversized header list (HTTP 431), :method (HTTP 405),
+// content-type (HTTP 415), the method's existence (UNIMPLEMENTED),
+// grpc-encoding (UNIMPLEMENTED with grpc-accept-encoding), grpc-timeout
+// (INTERNAL, HTTP 400), binary metadata (INTERNAL); then the handler.
+func (s *Server) handleStream(sc *serverConn, ts *transport.Stream) {
+	if ts.HeaderTooLarge() {
+		earlyAbort(ts, "431", "", wire.NewStatus(wire.ResourceExhausted, fmt.Sprintf(
+			"grpcwire: request header list exceeds the server's SETTINGS_MAX_HEADER_LIST_SIZE of %d bytes", s.opts.maxHeaderListSize)))
+		return
+	}
+	h := parseRequestHeaders(ts.Header())
+	if h.method != wire.MethodPOST {
+		earlyAbort(ts, "405", "", wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: :method is %q; gRPC requests are POST", h.method)))
+		return
+	}
+	subtype, ok := wire.ParseContentType(h.contentType)
+	if !ok {
+		earlyAbort(ts, "415", "", wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: content-type %q is not application/grpc", h.contentType)))
+		return
+	}
+	if subtype != "" && subtype != "proto" {
+		earlyAbort(ts, "415", "", wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: content-type %q: this server speaks only the proto codec", h.contentType)))
+		return
+	}
+	m := s.methods[h.path]
+	if m == nil {
+		earlyAbort(ts, "200", subtype, wire.NewStatus(wire.Unimplemented, s.unknownMethod(h.path)))
+		return
+	}
+	var recvCodec framing.Codec
+	if h.encoding != "" && h.encoding != "identity" {
+		if recvCodec = framing.Lookup(h.encoding); recvCodec == nil {
+			earlyAbortFields(ts, "200", subtype, wire.NewStatus(wire.Unimplemented, fmt.Sprintf(
+				"grpcwire: grpc-encoding %q is not supported; this server accepts %s", h.encoding, strings.Join(framing.Names(), ","))),
+				hpack.HeaderField{Name: wire.HeaderAcceptEncoding, Value: strings.Join(framing.Names(), ",")})
+			return
+		}
+	}
+	var timeout time.Duration
+	if h.hasTimeout {
+		var err error
+		if timeout, err = wire.ParseTimeout(h.timeout); err != nil {
+			earlyAbort(ts, "400", subtype, wire.StatusOf(err))
+			return
+		}
+		if timeout <= 0 {
+			earlyAbort(ts, "200", subtype, wire.NewStatus(wire.DeadlineExceeded, "grpcwire: the call's deadline had passed when it arrived"))
+			return
+		}
+	}
+	if h.hasBinary {
+		if err := checkBinaryMetadata(ts.Header()); err != nil {
+			earlyAbort(ts, "200", subtype, wire.NewStatus(wire.Internal, err.Error()))
+			return
+		}
+	}
+
+	st := &Stream{srv: s, ts: ts, sc: sc, method: h.path, kind: m.desc.Kind, subtype: subtype}
+	st.ctx.st = st
+	var ctx context.Context
+	var stopDeadline func() bool
+	if h.hasTimeout {
+		ctx, st.cancel = context.WithTimeout(context.Background(), timeout)
+		// At the deadline the handler's context is cancelled and the stream
+		// reset with CANCEL, as grpc-go does: the client has already failed
+		// the call with DEADLINE_EXCEEDED on its own clock.
+		stopDeadline = context.AfterFunc(ctx, func() {
+			if ctx.Err() == context.DeadlineExceeded {
+				ts.Cancel(http2.ErrCodeCancel)
+			}
+		})
+	} else {
+		ctx, st.cancel = context.WithCancel(context.Background())
+	}
+	st.ctx.Context = ctx
+	ts.SetAbortFunc(st.cancel)
+	st.reader.Reset(ts)
+	st.reader.SetMaxLen(s.opts.maxRecv)
+	if recvCodec != nil {
+		st.reader.SetCodec(recvCodec)
+		// Responses use the request's encoding unless the handler says
+		// otherwise (SetSendCompressor), as grpc-go does.
+		st.sendCodec, st.compress = recvCodec, true
+	}
+
+	s.run(m, st)
+
+	if stopDeadline != nil {
+		stopDeadline()
+	}
+	st.cancel()
+	ts.Release()
+}
+
+// run calls the handler, turning a panic into INTERNAL for this call only.
+func (s *Server) run(m *method, st *Stream) {
+	defer func() {
+		if r := recover(); r != nil {
+			buf := make([]byte, 16<<10)
+			buf = buf[:runtime.Stack(buf, false)]
+			s.opts.logger.Error("grpcwire: handler panicked", "method", st.method, "panic", fmt.Sprint(r), "stack", string(buf))
+			st.finish(wire.Errorf(wire.Internal, "grpcwire: the handler of %s panicked", st.method))
+		}
+	}()
+	if m.unary != nil {
+		req := m.desc.newReq()
+		if err := recvOnly(st, req); err != nil {
+			st.finish(err)
+			return
+		}
+		res, err := m.unary(&st.ctx, req)
+		switch {
+		case err != nil:
+			st.finish(err)
+		case res == nil:
+			st.finish(wire.Errorf(wire.Internal, "grpcwire: the handler of %s returned neither a response nor an error", st.method))
+		default:
+			st.finishUnary(res)
+		}
+		return
+	}
+	st.finish(m.stream(st))
+}
+
+// unknownMethod words the UNIMPLEMENTED message for a :path with no handler,
+// naming whether the service or only the method is unknown.
+func (s *Server) unknownMethod(path string) string {
+	svc, name, ok := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	if !ok || !strings.HasPrefix(path, "/") {
+		return fmt.Sprintf("grpcwire: malformed method name %q; want /package.Service/Method", path)
+	}
+	s.mu.Lock()
+	_, known := s.services[svc]
+	s.mu.Unlock()
+	if !known {
+		return fmt.Sprintf("grpcwire: unknown service %s", svc)
+	}
+	return fmt.Sprintf("grpcwire: unknown method %s for service %s", name, svc)
+}
+
+// earlyAbort answers a request that will not reach a handler with one
+// HEADERS frame carrying END_STREAM: the HTTP status, the content-type and
+// the gRPC status (Trailers-Only, PROTOCOL-HTTP2.md).
+func earlyAbort(ts *transport.Stream, httpStatus, subtype string, st *wire.Status) {
+	earlyAbortFields(ts, httpStatus, subtype, st)
+}
+
+func earlyAbortFields(ts *transport.Stream, httpStatus, subtype string, st *wire.Status, extra ...hpack.HeaderField) {
+	fields := make([]hpack.HeaderField, 0, 5+len(extra))
+	fields = append(fields,
+		hpack.HeaderField{Name: wire.HeaderStatus, Value: httpStatus},
+		hpack.HeaderField{Name: wire.HeaderContentType, Value: wire.ContentTypeFor(subtype)},
+		hpack.HeaderField{Name: wire.HeaderGRPCStatus, Value: itoa(uint32(st.Code))})
+	if st.Message != "" {
+		fields = append(fields, hpack.HeaderField{Name: wire.HeaderGRPCMessage, Value: wire.EncodeMessage(st.Message)})
+	}
+	fields = append(fields, extra...)
+	ts.Write(fields, nil, nil, nil, true)
+	ts.Release()
+}
+
+// checkBinaryMetadata decodes every -bin value once, so that a request with
+// undecodable binary metadata fails before its handler runs (INTERNAL, as
+// grpc-go answers "malformed binary metadata").
+func checkBinaryMetadata(fields []hpack.HeaderField) error {
+	md := make(wire.Metadata)
+	for _, f := range fields {
+		if f.IsPseudo() || !strings.HasSuffix(f.Name, wire.BinarySuffix) {
+			continue
+		}
+		if err := md.AddHeaderField(f.Name, f.Value); err != nil {
+			return fmt.Errorf("grpcwire: malformed binary metadata %q: %v", f.Name, err)
+		}
+	}
+	return nil
+}
+
+// splitComma yields the comma-separated, trimmed, non-empty parts of v.
+func splitComma(v string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for part := range strings.SplitSeq(v, ",") {
+			if part = strings.TrimSpace(part); part != "" && !yield(part) {
+				return
+			}
+		}
+	}
+}
+
