@@ -43,8 +43,8 @@ var errBadReadCount = errors.New("grpcwire: underlying reader returned an imposs
 type TooLargeError struct {
 	// Length is the size of the message in bytes: the declared
 	// Message-Length when receiving, the message size when sending. When
-	// Decompressed is set it is a lower bound (Limit+1), because
-	// decompression stops as soon as the limit is passed.
+	// Decompressed is set it is only a lower bound, at least Limit+1,
+	// because decompression stops as soon as the limit is passed.
 	Length int64
 	// Limit is the limit that was exceeded, in bytes.
 	Limit int

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
+	"math"
 	"strconv"
 	"sync"
 )
@@ -12,26 +13,6 @@ import (
 // gzipName is the grpc-encoding token of gzip (PROTOCOL-HTTP2.md,
 // Content-Coding).
 const gzipName = "gzip"
-
-// DefaultGzipLevel is the compression level of Gzip: gzip.BestSpeed, not
-// compress/gzip's default (6, which grpc-go uses). gRPC messages are small and
-// compressed on the call's critical path; at level 1 compress/flate skips
-// clearing its 640 KB of hash tables per message, which makes a 100-byte
-// message 2.4x and a 16 KiB one 6.7x faster to compress, for output about 3%
-// larger on protobuf-like data (bench_test.go's payload). NewGzip offers any
-// other level.
-const DefaultGzipLevel = gzip.BestSpeed
-
-// firstDecompressBuffer is the smallest buffer decompression starts with when
-// dst has no spare capacity: big enough that tiny messages take one step, small
-// enough to be free for a stream that never sees one.
-const firstDecompressBuffer = 512
-
-// maxEmptyReads is how many Read calls in a row may return nothing and no
-// error before a reader gives up with io.ErrNoProgress instead of spinning.
-// io.Reader implementations are discouraged from returning 0, nil, so any
-// count past a handful means a broken reader.
-const maxEmptyReads = 100
 
 // Gzip is the "gzip" codec (RFC 1952), built on compress/gzip with pooled
 // writers and readers so that steady-state compression allocates nothing but
@@ -48,7 +29,7 @@ func NewGzip(level int) (Codec, error) {
 	if _, err := gzip.NewWriterLevel(io.Discard, level); err != nil {
 		return nil, errors.New("grpcwire: gzip level " + strconv.Itoa(level) + " is invalid; use gzip.HuffmanOnly, gzip.DefaultCompression, or 0 (none) through 9 (best)")
 	}
-	c := &gzipCodec{level: level}
+	c := new(gzipCodec)
 	c.writers.New = func() any {
 		w := new(gzipWriter)
 		// The level was checked above, so this cannot fail.
@@ -68,7 +49,6 @@ func mustGzip(level int) Codec {
 }
 
 type gzipCodec struct {
-	level   int
 	writers sync.Pool // of *gzipWriter
 	readers sync.Pool // of *gzipReader
 }
@@ -178,7 +158,7 @@ func readAllLimited(dst []byte, r io.Reader, limit, first int) ([]byte, error) {
 		// allow is how many more bytes may be read: up to limit+1 in
 		// total, the one past the limit proving it was exceeded.
 		allow := -1
-		if limit >= 0 {
+		if limit >= 0 && limit < math.MaxInt { // MaxInt: no limit that a slice could reach
 			allow = limit + 1 - produced
 		}
 		if len(out) == cap(out) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -36,6 +37,20 @@ func TestGzipRoundTrip(t *testing.T) {
 				t.Fatalf("%d bytes, limit %d: got %q, %#v; want dst unchanged and TooLargeError", n, n-1, out, err)
 			}
 		}
+	}
+}
+
+// TestGzipLimitMaxInt checks that the largest limit does not overflow into
+// "exceeded".
+func TestGzipLimitMaxInt(t *testing.T) {
+	out, err := framing.Gzip.AppendDecompressed(nil, gzipStd(t, []byte("hello")), math.MaxInt)
+	if err != nil || string(out) != "hello" {
+		t.Fatalf("limit MaxInt: %q, %v", out, err)
+	}
+	r := framing.NewReader(bytes.NewReader(frame(1, gzipStd(t, []byte("hello")))), math.MaxInt)
+	r.SetCodec(framing.Gzip)
+	if msg, _, err := r.ReadMessage(nil); err != nil || string(msg) != "hello" {
+		t.Fatalf("Reader with limit MaxInt: %q, %v", msg, err)
 	}
 }
 

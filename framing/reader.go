@@ -6,13 +6,6 @@ import (
 	"math"
 )
 
-// readAheadSize is how many bytes the Reader asks its source for when it needs
-// a prefix. Reading more than the 5 prefix bytes lets one Read deliver the
-// prefix, a small message and the next prefixes too (a DATA frame often holds
-// several messages), while 512 bytes keeps the cost of an idle stream small.
-// Large bodies bypass this buffer and are read straight into the message.
-const readAheadSize = 512
-
 // Reader reads whole Length-Prefixed-Messages from a byte stream (a stream's
 // DATA frame payloads, concatenated) whose read boundaries have nothing to do
 // with message boundaries: it works with a source that returns one byte per
@@ -24,7 +17,10 @@ const readAheadSize = 512
 // the same error: after a broken message the stream cannot be resynchronized.
 // Reset starts over.
 //
-// A Reader is not safe for concurrent use; one goroutine reads each stream.
+// A Reader reads ahead of the message it returns (up to readAheadSize bytes),
+// so the source belongs to it until Reset: bytes read from the source by
+// anyone else are lost to the framing. A Reader is not safe for concurrent
+// use; one goroutine reads each stream.
 type Reader struct {
 	src    io.Reader
 	maxLen int   // max receive size; < 0: no limit
@@ -133,10 +129,10 @@ func (r *Reader) readMessage(buf []byte) ([]byte, bool, error) {
 		if err := r.readBody(msg); err != nil {
 			return nil, false, err
 		}
-		return msg, false, nil
+		return nonNil(msg), false, nil
 	}
 	if n == 0 {
-		return buf[:0], true, nil
+		return nonNil(buf[:0]), true, nil
 	}
 	scratch := getScratch(n)
 	defer putScratch(scratch)
@@ -152,7 +148,16 @@ func (r *Reader) readMessage(buf []byte) ([]byte, bool, error) {
 		// before the caller sees the message.
 		return nil, false, &TooLargeError{Length: int64(len(msg)), Limit: r.maxLen, Decompressed: true}
 	}
-	return msg, true, nil
+	return nonNil(msg), true, nil
+}
+
+// nonNil returns b, or an empty non-nil slice for a nil one, so that a
+// zero-length message is never mistaken for no message. It does not allocate.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }
 
 // decompressError classifies a codec failure: a size limit stays a

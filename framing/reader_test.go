@@ -170,11 +170,15 @@ func TestReaderOneReadPerMessage(t *testing.T) {
 }
 
 func TestReaderZeroLength(t *testing.T) {
-	for _, flag := range []byte{0, 1} {
-		t.Run(fmt.Sprintf("flag %d", flag), func(t *testing.T) {
+	for _, tt := range []struct {
+		flag byte
+		buf  []byte
+	}{{0, nil}, {0, make([]byte, 10)}, {1, nil}, {1, make([]byte, 10)}} {
+		t.Run(fmt.Sprintf("flag %d, buf nil %v", tt.flag, tt.buf == nil), func(t *testing.T) {
+			flag := tt.flag
 			r := framing.NewReader(bytes.NewReader(frame(flag, nil)), 0)
 			r.SetCodec(framing.Gzip)
-			msg, compressed, err := r.ReadMessage(make([]byte, 10))
+			msg, compressed, err := r.ReadMessage(tt.buf)
 			if err != nil || len(msg) != 0 || msg == nil || compressed != (flag == 1) {
 				t.Fatalf("ReadMessage = %q (nil %v), %v, %v; want an empty non-nil message, %v, nil", msg, msg == nil, compressed, err, flag == 1)
 			}

@@ -2,11 +2,6 @@ package framing
 
 import "sync"
 
-// maxPooledScratch is the largest scratch buffer kept for reuse: the default
-// max receive size of gRPC (4 MiB). Bigger messages are rare enough that
-// holding their buffers between GCs would cost more memory than it saves time.
-const maxPooledScratch = 4 << 20
-
 // scratchPool holds the temporary buffers that compression needs: the
 // compressed bytes of an incoming message before they are decompressed, and the
 // compressed bytes of an outgoing message before they replace the original in

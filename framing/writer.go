@@ -16,11 +16,12 @@ var maxWireLen = int(min(uint64(MaxMessageLen), uint64(math.MaxInt)))
 var errBadStart = errors.New("grpcwire: FinishMessage start is not the offset of a BeginMessage placeholder in buf")
 
 // AppendMessage appends one Length-Prefixed-Message holding msg to dst and
-// returns the extended slice, growing dst at most once.
+// returns the extended slice; a dst with room for it is not reallocated.
 //
-// With c nil or Identity the Compressed-Flag is 0 and msg is copied as is;
-// otherwise msg is compressed with c and the flag is 1, which is only valid
-// on a stream whose grpc-encoding header names c.
+// With c nil or Identity the Compressed-Flag is 0 and msg is copied as is,
+// growing dst at most once; otherwise msg is compressed with c straight into
+// dst and the flag is 1, which is only valid on a stream whose grpc-encoding
+// header names c.
 //
 // maxLen is the max send size (< 0: no limit). It is checked on len(msg),
 // before anything is written; a message over it fails with a *TooLargeError
@@ -64,8 +65,9 @@ func BeginMessage(dst []byte) []byte {
 // buffer and rewrites buf from start+PrefixLen on with the compressed bytes
 // (flag 1). maxLen is the max send size (< 0: no limit), checked on the
 // uncompressed message length; a message over it fails with a *TooLargeError
-// whose Send field is set. On any error buf is returned cut back to start, so
-// the caller can reuse it.
+// whose Send field is set. On those errors buf is returned cut back to start,
+// so the caller can reuse it; a start that cannot be a placeholder's offset
+// is a caller bug, reported with buf untouched.
 func FinishMessage(buf []byte, start int, c Codec, maxLen int) ([]byte, error) {
 	if start < 0 || start > len(buf)-PrefixLen {
 		return buf, errBadStart
