@@ -25,9 +25,9 @@ const (
 	Users_GetUsers_FullMethodName   = "/users.Users/GetUsers"
 )
 
-// UsersServer is the server API of the users.Users service, one
-// method per rpc. Implementations should embed UnimplementedUsersServer
-// by value, so that adding an rpc to the .proto file does not break them.
+// UsersServer is the server API of the users.Users service, one method per rpc.
+// Implementations should embed UnimplementedUsersServer by value, so that
+// adding an rpc to the .proto file does not break them.
 //
 // Users creates accounts and looks them up.
 type UsersServer interface {
@@ -38,8 +38,8 @@ type UsersServer interface {
 }
 
 // UnimplementedUsersServer answers every rpc of the users.Users service with
-// UNIMPLEMENTED. Embed it by value in an implementation of UsersServer
-// so that methods added to the service later compile and fail cleanly.
+// UNIMPLEMENTED. Embed it by value in an implementation of UsersServer so that
+// methods added to the service later compile and fail cleanly.
 type UnimplementedUsersServer struct{}
 
 // CreateUser returns UNIMPLEMENTED.
@@ -67,8 +67,7 @@ func RegisterUsersServer(s *server.Server, impl UsersServer) {
 	})
 }
 
-// UsersClient is the client API of the users.Users service, one
-// method per rpc.
+// UsersClient is the client API of the users.Users service, one method per rpc.
 //
 // Users creates accounts and looks them up.
 type UsersClient interface {
@@ -83,9 +82,8 @@ type usersClient struct {
 	cc client.ConnInterface
 }
 
-// NewUsersClient returns a client of the users.Users service that
-// makes its calls on cc, a connection from the client package or a
-// wrapper around one.
+// NewUsersClient returns a client of the users.Users service that makes its
+// calls on cc, a connection from the client package or a wrapper around one.
 func NewUsersClient(cc client.ConnInterface) UsersClient {
 	return &usersClient{cc: cc}
 }

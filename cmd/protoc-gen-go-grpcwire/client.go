@@ -16,9 +16,8 @@ func genClient(g *protogen.GeneratedFile, service *protogen.Service) {
 	name := service.Desc.FullName()
 	conn := g.QualifiedGoIdent(clientPackage.Ident("ConnInterface"))
 
-	serviceDoc(g, service, true,
-		clientType+" is the client API of the "+string(name)+" service, one",
-		"method per rpc.")
+	serviceDoc(g, service, true, clientType+" is the client API of the "+string(name)+
+		" service, one method per rpc.")
 	g.P("type ", clientType, " interface {")
 	for _, m := range service.Methods {
 		methodDoc(g, service, m, "calls")
@@ -33,10 +32,8 @@ func genClient(g *protogen.GeneratedFile, service *protogen.Service) {
 	g.P("}")
 	g.P()
 
-	serviceDoc(g, service, false,
-		"New"+clientType+" returns a client of the "+string(name)+" service that",
-		"makes its calls on cc, a connection from the client package or a",
-		"wrapper around one.")
+	serviceDoc(g, service, false, "New"+clientType+" returns a client of the "+string(name)+
+		" service that makes its calls on cc, a connection from the client package or a wrapper around one.")
 	g.P("func New", clientType, "(cc ", conn, ") ", clientType, " {")
 	g.P("return &", implType, "{cc: cc}")
 	g.P("}")

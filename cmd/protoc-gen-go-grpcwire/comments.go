@@ -68,7 +68,7 @@ func methodDoc(g *protogen.GeneratedFile, service *protogen.Service, m *protogen
 	if c := leading(m.Comments); c != "" {
 		g.P(c)
 	} else {
-		g.P("// ", m.GoName, " ", generated, " ", fullMethodName(service, m), ", a ", kindOf(m), " method.")
+		comment(g, "", m.GoName+" "+generated+" "+fullMethodName(service, m)+", a "+kindOf(m).String()+" method.")
 	}
 	if deprecated(m) {
 		g.P("//")
@@ -77,14 +77,12 @@ func methodDoc(g *protogen.GeneratedFile, service *protogen.Service, m *protogen
 }
 
 // serviceDoc writes the doc comment of a generated service-level name: the
-// generated first paragraph (one comment line per element of lines), the
+// generated first paragraph (wrapped), the
 // service's .proto comment as a second paragraph when withProto is set (the
 // two interfaces carry it; the functions would only repeat it), and the
 // deprecation paragraph when the service is deprecated.
-func serviceDoc(g *protogen.GeneratedFile, service *protogen.Service, withProto bool, lines ...string) {
-	for _, l := range lines {
-		g.P("// ", l)
-	}
+func serviceDoc(g *protogen.GeneratedFile, service *protogen.Service, withProto bool, paragraph string) {
+	comment(g, "", paragraph)
 	if c := leading(service.Comments); withProto && c != "" {
 		g.P("//")
 		g.P(c)
@@ -92,5 +90,28 @@ func serviceDoc(g *protogen.GeneratedFile, service *protogen.Service, withProto 
 	if serviceDeprecated(service) {
 		g.P("//")
 		g.P(deprecatedLine)
+	}
+}
+
+// commentWidth is where generated comment paragraphs wrap, counting the "// "
+// and the indent, as gofmt'd Go is usually read.
+const commentWidth = 80
+
+// comment writes paragraph as // comment lines indented by indent, wrapped
+// at commentWidth between words (a word longer than the line stays whole).
+func comment(g *protogen.GeneratedFile, indent, paragraph string) {
+	line := ""
+	for _, w := range strings.Fields(paragraph) {
+		if line != "" && len(indent)+len("// ")+len(line)+1+len(w) > commentWidth {
+			g.P(indent, "// ", line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	if line != "" {
+		g.P(indent, "// ", line)
 	}
 }

@@ -77,19 +77,19 @@ func genService(g *protogen.GeneratedFile, file *protogen.File, service *protoge
 // match calls without spelling the strings again.
 func genConstants(g *protogen.GeneratedFile, service *protogen.Service) {
 	name := service.Desc.FullName()
-	g.P("// ", serviceNameConst(service), " is the full name of the ", name, " service, the part of")
-	g.P("// every call's :path between the slashes.")
+	comment(g, "", serviceNameConst(service)+" is the full name of the "+string(name)+
+		" service, the part of every call's :path between the slashes.")
 	g.P("const ", serviceNameConst(service), " = ", quote(string(name)))
 	g.P()
 	if len(service.Methods) == 0 {
 		return
 	}
-	g.P("// The full method names of the ", name, " service, as they appear in the :path")
-	g.P("// header of each call.")
+	comment(g, "", "The full method names of the "+string(name)+
+		" service, as they appear in the :path header of each call.")
 	g.P("const (")
 	for _, m := range service.Methods {
 		if deprecated(m) {
-			g.P("\t// Deprecated: Do not use.")
+			g.P(deprecatedLine)
 		}
 		g.P(fullMethodConst(service, m), " = ", quote(fullMethodName(service, m)))
 	}

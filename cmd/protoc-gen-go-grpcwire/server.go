@@ -12,10 +12,9 @@ func genServer(g *protogen.GeneratedFile, file *protogen.File, service *protogen
 	name := service.Desc.FullName()
 
 	// The interface.
-	serviceDoc(g, service, true,
-		serverType+" is the server API of the "+string(name)+" service, one",
-		"method per rpc. Implementations should embed "+unimplType,
-		"by value, so that adding an rpc to the .proto file does not break them.")
+	serviceDoc(g, service, true, serverType+" is the server API of the "+string(name)+
+		" service, one method per rpc. Implementations should embed "+unimplType+
+		" by value, so that adding an rpc to the .proto file does not break them.")
 	g.P("type ", serverType, " interface {")
 	for _, m := range service.Methods {
 		methodDoc(g, service, m, "handles")
@@ -25,9 +24,9 @@ func genServer(g *protogen.GeneratedFile, file *protogen.File, service *protogen
 	g.P()
 
 	// The Unimplemented struct.
-	g.P("// ", unimplType, " answers every rpc of the ", name, " service with")
-	g.P("// UNIMPLEMENTED. Embed it by value in an implementation of ", serverType)
-	g.P("// so that methods added to the service later compile and fail cleanly.")
+	comment(g, "", unimplType+" answers every rpc of the "+string(name)+
+		" service with UNIMPLEMENTED. Embed it by value in an implementation of "+serverType+
+		" so that methods added to the service later compile and fail cleanly.")
 	g.P("type ", unimplType, " struct{}")
 	g.P()
 	for _, m := range service.Methods {
@@ -52,9 +51,8 @@ func genServer(g *protogen.GeneratedFile, file *protogen.File, service *protogen
 
 	// Register.
 	registerName := "Register" + serverType
-	serviceDoc(g, service, false,
-		registerName+" registers impl with s as the "+string(name)+" service, with",
-		"its descriptor for server reflection. Call it before s serves.")
+	serviceDoc(g, service, false, registerName+" registers impl with s as the "+string(name)+
+		" service, with its descriptor for server reflection. Call it before s serves.")
 	g.P("func ", registerName, "(s *", g.QualifiedGoIdent(serverPackage.Ident("Server")), ", impl ", serverType, ") {")
 	g.P("s.Register(&", g.QualifiedGoIdent(serverPackage.Ident("ServiceDesc")), "{")
 	g.P("Name: ", serviceNameConst(service), ",")
