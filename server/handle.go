@@ -99,22 +99,25 @@ func parseRequestHeaders(fields []hpack.HeaderField) (h requestHeaders) {
 // (INTERNAL, HTTP 400), binary metadata (INTERNAL); then the handler.
 func (s *Server) handleStream(sc *serverConn, ts *transport.Stream) {
 	if ts.HeaderTooLarge() {
-		earlyAbort(ts, "431", "", wire.NewStatus(wire.ResourceExhausted, fmt.Sprintf(
-			"grpcwire: request header list exceeds the server's SETTINGS_MAX_HEADER_LIST_SIZE of %d bytes", s.opts.maxHeaderListSize)))
+		httpReject(ts, "431", wire.NewStatus(wire.ResourceExhausted, fmt.Sprintf(
+			"grpcwire: the request's header list exceeds this server's SETTINGS_MAX_HEADER_LIST_SIZE of %d bytes", s.opts.maxHeaderListSize)))
 		return
 	}
 	h := parseRequestHeaders(ts.Header())
 	if h.method != wire.MethodPOST {
-		earlyAbort(ts, "405", "", wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: :method is %q; gRPC requests are POST", h.method)))
+		httpReject(ts, "405", wire.NewStatus(wire.Internal, fmt.Sprintf(
+			"grpcwire: this is a gRPC server: requests must be POST, not %q", h.method)))
 		return
 	}
 	subtype, ok := wire.ParseContentType(h.contentType)
 	if !ok {
-		earlyAbort(ts, "415", "", wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: content-type %q is not application/grpc", h.contentType)))
+		httpReject(ts, "415", wire.NewStatus(wire.Internal, fmt.Sprintf(
+			"grpcwire: this is a gRPC server: content-type must be application/grpc, not %q", h.contentType)))
 		return
 	}
 	if subtype != "" && subtype != "proto" {
-		earlyAbort(ts, "415", "", wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: content-type %q: this server speaks only the proto codec", h.contentType)))
+		httpReject(ts, "415", wire.NewStatus(wire.Internal, fmt.Sprintf(
+			"grpcwire: content-type %q: this server speaks only the proto codec (application/grpc or application/grpc+proto)", h.contentType)))
 		return
 	}
 	m := s.methods[h.path]
@@ -231,6 +234,23 @@ func (s *Server) unknownMethod(path string) string {
 		return fmt.Sprintf("grpcwire: unknown service %s", svc)
 	}
 	return fmt.Sprintf("grpcwire: unknown method %s for service %s", name, svc)
+}
+
+// httpReject answers a request that is not gRPC at the HTTP level (405, 415,
+// 431) as a plain HTTP response: the status, a text body saying what is
+// wrong for people trying the server with curl, and grpc-status and
+// grpc-message headers for gRPC tools. As for any HTTP response, the stream
+// is left to the client to end: no RST_STREAM follows.
+func httpReject(ts *transport.Stream, httpStatus string, st *wire.Status) {
+	fields := []hpack.HeaderField{
+		{Name: wire.HeaderStatus, Value: httpStatus},
+		{Name: wire.HeaderContentType, Value: "text/plain; charset=utf-8"},
+		{Name: wire.HeaderGRPCStatus, Value: itoa(uint32(st.Code))},
+		{Name: wire.HeaderGRPCMessage, Value: wire.EncodeMessage(st.Message)},
+	}
+	ts.KeepOpenAfterEnd()
+	ts.Write(fields, []byte(st.Message+"\n"), nil, nil, true)
+	ts.Release()
 }
 
 // earlyAbort answers a request that will not reach a handler with one

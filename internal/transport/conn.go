@@ -339,6 +339,12 @@ func (c *Conn) noteLocalReset(id uint32) {
 	c.resetMu.Unlock()
 }
 
+func (c *Conn) forgetLocalReset(id uint32) {
+	c.resetMu.Lock()
+	delete(c.resetByUs, id)
+	c.resetMu.Unlock()
+}
+
 func (c *Conn) wasResetByUs(id uint32) bool {
 	c.resetMu.Lock()
 	_, ok := c.resetByUs[id]

@@ -220,10 +220,30 @@ func (c *Conn) processData(fh http2.FrameHeader) error {
 		return connError{http2.ErrCodeFlowControl, fmt.Sprintf("DATA of %d bytes exceeds the connection window of %d", n, c.recvWindow)}
 	}
 	c.recvWindow -= n
+	// RFC 9113 §6.1: padding at least as long as the payload is a
+	// connection error, whatever state the stream is in.
+	var padLen int64 = -1
+	if fh.Flags.Has(http2.FlagDataPadded) {
+		if n == 0 {
+			return connError{http2.ErrCodeFrameSize, "padded DATA frame without a pad length"}
+		}
+		b, err := c.br.ReadByte()
+		if err != nil {
+			return err
+		}
+		padLen = int64(b)
+		if padLen >= n {
+			return connError{http2.ErrCodeProtocol, fmt.Sprintf("DATA padding of %d bytes does not fit a payload of %d", padLen, n)}
+		}
+	}
+	body := n // bytes still to read from the connection
+	if padLen >= 0 {
+		body--
+	}
 	s, idle := c.lookup(id)
 	if s == nil || s.state.Load()&stRecvEnd != 0 || (!c.isServer && !s.gotHeader) {
 		resetByUs := s == nil && !idle && c.wasResetByUs(id)
-		if _, err := c.br.Discard(int(n)); err != nil {
+		if _, err := c.br.Discard(int(body)); err != nil {
 			return err
 		}
 		c.creditConn(n)
@@ -248,24 +268,16 @@ func (c *Conn) processData(fh http2.FrameHeader) error {
 	}
 	var bp *[]byte
 	var data []byte
-	if n > 0 {
-		bp = bufpool.Get(int(n))
+	if body > 0 {
+		bp = bufpool.Get(int(body))
 		if _, err := io.ReadFull(c.br, *bp); err != nil {
 			bufpool.Put(bp)
 			return err
 		}
 		data = *bp
-		if fh.Flags.Has(http2.FlagDataPadded) {
-			pad := int64(data[0])
-			if pad >= n {
-				bufpool.Put(bp)
-				// RFC 9113 §6.1: padding at least as long as the payload.
-				return connError{http2.ErrCodeProtocol, "DATA padding exceeds the frame payload"}
-			}
-			data = data[1 : n-pad]
+		if padLen > 0 {
+			data = data[:body-padLen]
 		}
-	} else if fh.Flags.Has(http2.FlagDataPadded) {
-		return connError{http2.ErrCodeFrameSize, "padded DATA frame without a pad length"}
 	}
 	if c.observing() {
 		c.observe(&FrameEvent{Header: fh, Data: data})
@@ -624,6 +636,9 @@ func (c *Conn) processRSTStream(f *http2.RSTStreamFrame) error {
 			// RFC 9113 §6.4: RST_STREAM on an idle stream.
 			return connError{http2.ErrCodeProtocol, fmt.Sprintf("RST_STREAM on idle stream %d", f.StreamID)}
 		}
+		// Both sides reset it: from now on frames on it are the peer's
+		// error (RFC 9113 §5.1, "after receiving a RST_STREAM").
+		c.forgetLocalReset(f.StreamID)
 		return nil
 	}
 	old := s.state.Or(stReset | stRecvEnd)

@@ -64,6 +64,7 @@ type Stream struct {
 	opened     bool // its HEADERS went out (client) or came in (server)
 	openReq    writeReq
 	rstSent    bool
+	noRST      bool // server: END_STREAM is not followed by RST_STREAM(NO_ERROR)
 }
 
 // Stream states, as bits of Stream.state (RFC 9113 §5.1): a stream whose
@@ -136,6 +137,17 @@ func (s *Stream) Err() error {
 	return s.recvErr
 }
 
+// KeepOpenAfterEnd makes a server stream stay half-closed (local) after its
+// END_STREAM instead of being reset with RST_STREAM(NO_ERROR) when the
+// client has not finished sending: the client ends it. Plain HTTP answers
+// (405, 415, 431) use it; gRPC responses do not. Call it before the write
+// that ends the stream.
+func (s *Stream) KeepOpenAfterEnd() {
+	s.mu.Lock()
+	s.noRST = true
+	s.mu.Unlock()
+}
+
 // RecvEnded reports whether the peer has ended its side of the stream.
 func (s *Stream) RecvEnded() bool { return s.state.Load()&stRecvEnd != 0 }
 
@@ -192,7 +204,7 @@ func (s *Stream) Read(p []byte) (int, error) {
 // (fewer, larger updates; the peer never stalls before a quarter is free).
 func (s *Stream) consumedLocked(n int64) int64 {
 	s.unacked += n
-	if s.recvErr != nil || s.unacked < int64(s.conn.cfg.InitialWindowSize)/4 {
+	if (s.recvErr != nil && s.recvErr != errReleased) || s.unacked < int64(s.conn.cfg.InitialWindowSize)/4 {
 		return 0
 	}
 	incr := s.unacked
@@ -214,9 +226,18 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 	}
 	s.recvWindow -= frameLen
 	if s.recvErr != nil {
-		// Nobody will read this stream any more: drop the bytes.
+		// Nobody will read this stream any more: drop the bytes, and if the
+		// stream was released (not failed) give the peer its window back so
+		// that it can finish sending.
+		var incr int64
+		if s.recvErr == errReleased {
+			incr = s.consumedLocked(frameLen)
+		}
 		s.mu.Unlock()
 		bufpool.Put(bp)
+		if incr > 0 {
+			s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, n: uint32(incr)})
+		}
 		return true
 	}
 	if len(data) > 0 {

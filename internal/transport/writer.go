@@ -593,12 +593,18 @@ func (w *writer) unlist(s *Stream) {
 func (w *writer) endedLocal(s *Stream) {
 	old := s.state.Or(stSentEnd)
 	if old&stRecvEnd == 0 {
-		if w.c.isServer {
+		if w.c.isServer && !s.keepOpen() {
 			w.writeReset(s, http2.ErrCodeNo)
 		}
 		return
 	}
 	w.c.removeStream(s)
+}
+
+func (s *Stream) keepOpen() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.noRST
 }
 
 // peerWindow applies a WINDOW_UPDATE from the peer.
