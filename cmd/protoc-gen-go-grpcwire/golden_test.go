@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -383,4 +384,50 @@ func keys(m map[string][]byte) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestEveryStubFileIsGolden makes "every committed stub file is current"
+// hold for files added later too: each *_grpcwire.pb.go in the root module
+// must be listed in goldens, or TestGolden would silently skip it.
+func TestEveryStubFileIsGolden(t *testing.T) {
+	root := repoRoot(t)
+	listed := map[string]bool{}
+	for _, gf := range goldens {
+		listed[gf.stubs] = true
+	}
+	found := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			// Other modules (conformance) and hidden or testdata trees are
+			// not the root module's packages.
+			if path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || fileExists(filepath.Join(path, "go.mod"))) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(d.Name(), fileSuffix) {
+			return nil
+		}
+		found++
+		rel, _ := filepath.Rel(root, path)
+		if rel = filepath.ToSlash(rel); !listed[rel] {
+			t.Errorf("%s is not in goldens (golden_test.go): add its descriptor and path so TestGolden keeps it current", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < len(goldens) {
+		t.Errorf("found %d stub files under %s, fewer than the %d goldens", found, root, len(goldens))
+	}
+}
+
+// fileExists reports whether path names an existing file.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
