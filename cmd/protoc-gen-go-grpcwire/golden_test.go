@@ -20,7 +20,11 @@ import (
 	"google.golang.org/protobuf/types/pluginpb"
 
 	"grpcwire/cmd/protoc-gen-go-grpcwire/internal/testpb"
+	"grpcwire/health/grpc_health_v1"
 	"grpcwire/internal/gentest"
+	"grpcwire/interop/grpc_testing"
+	"grpcwire/reflection/grpc_reflection_v1"
+	"grpcwire/reflection/grpc_reflection_v1alpha"
 	"grpcwire/userspb"
 )
 
@@ -37,6 +41,10 @@ var goldens = []struct {
 }{
 	{userspb.File_users_proto, "userspb/users_grpcwire.pb.go"},
 	{testpb.File_cmd_protoc_gen_go_grpcwire_internal_testpb_kinds_proto, "cmd/protoc-gen-go-grpcwire/internal/testpb/kinds_grpcwire.pb.go"},
+	{grpc_testing.File_interop_grpc_testing_test_proto, "interop/grpc_testing/test_grpcwire.pb.go"},
+	{grpc_health_v1.File_health_grpc_health_v1_health_proto, "health/grpc_health_v1/health_grpcwire.pb.go"},
+	{grpc_reflection_v1.File_reflection_grpc_reflection_v1_reflection_proto, "reflection/grpc_reflection_v1/reflection_grpcwire.pb.go"},
+	{grpc_reflection_v1alpha.File_reflection_grpc_reflection_v1alpha_reflection_proto, "reflection/grpc_reflection_v1alpha/reflection_grpcwire.pb.go"},
 }
 
 // update rewrites the committed stubs instead of comparing them. It needs no

@@ -1,0 +1,33 @@
+package server
+
+import (
+	"io"
+
+	"google.golang.org/protobuf/proto"
+
+	"grpcwire/wire"
+)
+
+// RecvMsgCompressed receives the next request message into m exactly as
+// RecvMsg does, and also reports whether that message arrived with its
+// Compressed-Flag set. The flag is per message (grpc/grpc
+// doc/PROTOCOL-HTTP2.md, Length-Prefixed-Message), so a client may send some
+// messages of a stream compressed and others not; the interop cases
+// client_compressed_unary and client_compressed_streaming check that a
+// server can tell them apart. The flag is false with any error.
+func (st *Stream) RecvMsgCompressed(m proto.Message) (compressed bool, err error) {
+	msg, compressed, err := st.reader.ReadMessage(st.recvBuf)
+	if err != nil {
+		if err == io.EOF {
+			return false, io.EOF
+		}
+		return false, st.recvError(err)
+	}
+	if cap(msg) <= maxKeptRecvBuf {
+		st.recvBuf = msg[:0]
+	}
+	if err := proto.Unmarshal(msg, m); err != nil {
+		return false, wire.Errorf(wire.Internal, "grpcwire: cannot parse the request message as %s: %v", m.ProtoReflect().Descriptor().FullName(), err)
+	}
+	return compressed, nil
+}
