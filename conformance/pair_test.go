@@ -48,8 +48,8 @@ type direction struct {
 	client, server implementation
 }
 
-func (d direction) String() string  { return d.client.String() + "_to_" + d.server.String() }
-func (d direction) interop() bool    { return d.client != d.server }
+func (d direction) String() string { return d.client.String() + "_to_" + d.server.String() }
+func (d direction) interop() bool  { return d.client != d.server }
 
 // directions are the pairs every table runs against: the two interop
 // directions first, then grpc-go against itself as the reference and
