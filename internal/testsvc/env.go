@@ -1,0 +1,158 @@
+package testsvc
+
+import (
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+	"google.golang.org/protobuf/proto"
+
+	"grpcwire/client"
+	"grpcwire/internal/h2test"
+	"grpcwire/server"
+)
+
+// Timeout bounds every wait these helpers make (an accept, a call a test
+// runs in the background). It is far above a loopback round trip on a
+// loaded machine and far below the test binary's timeout, so a hang fails
+// one test with a message instead of killing the run.
+const Timeout = 5 * time.Second
+
+// Serve serves srv on a new loopback listener and returns its address. At
+// the end of the test the server is stopped and Serve's return is checked:
+// anything but server.ErrServerStopped fails the test.
+func Serve(t testing.TB, srv *server.Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testsvc: listening on 127.0.0.1: %v", err)
+	}
+	return ServeListener(t, srv, ln)
+}
+
+// ServeListener serves srv on ln, as Serve does on a loopback listener.
+func ServeListener(t testing.TB, srv *server.Server, ln net.Listener) string {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		srv.Stop()
+		if err := <-done; !errors.Is(err, server.ErrServerStopped) {
+			t.Errorf("testsvc: Serve returned %v; want server.ErrServerStopped", err)
+		}
+	})
+	return ln.Addr().String()
+}
+
+// Start makes a server with opts, registers svc on it (the default handlers
+// for a nil svc) and serves it on loopback; see Serve.
+func Start(t testing.TB, svc *Service, opts ...server.Option) (*server.Server, string) {
+	t.Helper()
+	if svc == nil {
+		svc = &Service{}
+	}
+	srv := server.New(opts...)
+	srv.Register(svc.Desc())
+	return srv, Serve(t, srv)
+}
+
+// Dial returns a client Conn to addr, closed at the end of the test.
+func Dial(t testing.TB, addr string, opts ...client.Option) *client.Conn {
+	t.Helper()
+	cc, err := client.Dial(addr, opts...)
+	if err != nil {
+		t.Fatalf("testsvc: client.Dial(%q): %v", addr, err)
+	}
+	t.Cleanup(func() { cc.Close() })
+	return cc
+}
+
+// RawClient connects to the server at addr and returns a scripted HTTP/2
+// client on the connection: its preface and SETTINGS are written, the
+// handshake is left to the test. The connection is closed at the end of the
+// test.
+func RawClient(t testing.TB, addr string, settings ...http2.Setting) *h2test.Peer {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, Timeout)
+	if err != nil {
+		t.Fatalf("testsvc: dialing %s: %v", addr, err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return h2test.NewClient(t, nc, settings...)
+}
+
+// RawServer is a loopback listener whose connections a test serves by hand
+// with a scripted HTTP/2 server, to see the frames a real client sends.
+type RawServer struct {
+	t  testing.TB
+	ln *net.TCPListener
+	// Addr is the address to dial.
+	Addr string
+}
+
+// ListenRaw starts a RawServer, closed at the end of the test.
+func ListenRaw(t testing.TB) *RawServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testsvc: listening on 127.0.0.1: %v", err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return &RawServer{t: t, ln: ln.(*net.TCPListener), Addr: ln.Addr().String()}
+}
+
+// Accept waits (up to Timeout) for the next connection, reads the client's
+// preface, writes SETTINGS with settings and completes the handshake, and
+// returns the scripted server. The connection is closed at the end of the
+// test.
+func (r *RawServer) Accept(settings ...http2.Setting) *h2test.Peer {
+	r.t.Helper()
+	r.ln.SetDeadline(time.Now().Add(Timeout))
+	nc, err := r.ln.Accept()
+	if err != nil {
+		r.t.Fatalf("testsvc: no client connected to %s: %v", r.Addr, err)
+	}
+	r.t.Cleanup(func() { nc.Close() })
+	p := h2test.NewServer(r.t, nc, settings...)
+	p.Handshake()
+	return p
+}
+
+// Go runs f on a new goroutine and returns a function that waits (up to
+// Timeout) for its result. Tests run the call under test with it while they
+// script the other side on the test's goroutine, which is the only one that
+// may fail the test.
+func Go[T any](t testing.TB, f func() T) (wait func() T) {
+	ch := make(chan T, 1)
+	go func() { ch <- f() }()
+	return func() T {
+		t.Helper()
+		select {
+		case v := <-ch:
+			return v
+		case <-time.After(Timeout):
+			t.Fatalf("testsvc: the call did not return within %v", Timeout)
+			panic("unreachable")
+		}
+	}
+}
+
+// Marshal returns m's wire bytes, failing the test if it cannot.
+func Marshal(t testing.TB, m proto.Message) []byte {
+	t.Helper()
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatalf("testsvc: marshalling %T: %v", m, err)
+	}
+	return b
+}
+
+// Unmarshal parses b into m, failing the test if it cannot.
+func Unmarshal(t testing.TB, b []byte, m proto.Message) {
+	t.Helper()
+	if err := proto.Unmarshal(b, m); err != nil {
+		t.Fatalf("testsvc: parsing %d bytes as %T: %v", len(b), m, err)
+	}
+}
