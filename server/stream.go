@@ -325,6 +325,9 @@ func (st *Stream) finish(err error) {
 		return
 	}
 	st.finished = true
+	if st.pastDeadline() {
+		return
+	}
 	var status *wire.Status
 	if err != nil {
 		status = wire.StatusOf(err)
@@ -352,6 +355,11 @@ func (st *Stream) finishUnary(res proto.Message) {
 		st.sendMu.Unlock()
 		return
 	}
+	if st.pastDeadline() {
+		st.finished = true
+		st.sendMu.Unlock()
+		return
+	}
 	data, bp, err := st.marshalLocked(res)
 	if err != nil {
 		st.sendMu.Unlock()
@@ -372,6 +380,22 @@ func (st *Stream) finishUnary(res proto.Message) {
 	trl := st.trailerFieldsLocked(nil)
 	st.sendMu.Unlock()
 	st.ts.Write(hdr, data, bp, trl, true)
+}
+
+// pastDeadline reports whether the call's deadline (grpc-timeout) has
+// passed, and if so resets the stream with RST_STREAM(CANCEL): "the server
+// should locally cancel the RPC and send RST_STREAM with CANCEL error code"
+// (PROTOCOL-HTTP2.md), and send no status, since the client has already
+// failed the call with DEADLINE_EXCEEDED on its own clock. handleStream's
+// timer resets the stream too, but a handler that returns as soon as its
+// context ends races it; without this check the handler could win and send
+// a status instead of the reset.
+func (st *Stream) pastDeadline() bool {
+	if st.ctx.Err() != context.DeadlineExceeded {
+		return false
+	}
+	st.ts.Cancel(http2.ErrCodeCancel)
+	return true
 }
 
 // trailerFieldsLocked builds the trailers for status (nil: OK).
