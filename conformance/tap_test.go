@@ -105,10 +105,17 @@ type wireHeaders struct {
 	fields []hpack.HeaderField
 }
 
+// wireReset is one RST_STREAM frame.
+type wireReset struct {
+	stream uint32
+	code   http2.ErrCode
+}
+
 // wireTraffic is one direction of all recorded connections, decoded.
 type wireTraffic struct {
 	messages []wireMessage
 	headers  []wireHeaders
+	resets   []wireReset
 }
 
 // requests decodes what clients sent; responses what the server sent.
@@ -160,6 +167,8 @@ func decodeDirection(b []byte, clientSide bool, out *wireTraffic) {
 		switch f := f.(type) {
 		case *http2.MetaHeadersFrame:
 			out.headers = append(out.headers, wireHeaders{stream: f.StreamID, fields: slices.Clone(f.Fields)})
+		case *http2.RSTStreamFrame:
+			out.resets = append(out.resets, wireReset{stream: f.StreamID, code: f.ErrCode})
 		case *http2.DataFrame:
 			if _, ok := data[f.StreamID]; !ok {
 				order = append(order, f.StreamID)
