@@ -56,10 +56,11 @@ func (c *tapConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Write records p before sending it: once it is sent, the client may act
+// on it, and a test may look at the recording, before Write returns.
 func (c *tapConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	c.fromServer.add(p[:n])
-	return n, err
+	c.fromServer.add(p)
+	return c.Conn.Write(p)
 }
 
 // recording is one direction's bytes; reads and writes of a connection run
