@@ -1,0 +1,107 @@
+// Command interop-server is grpcwire's gRPC interop server: it serves
+// grpc.testing.TestService with every server feature of grpc/grpc
+// doc/interop-test-descriptions.md, for any gRPC implementation's interop
+// client to test against. Its flags are those of grpc-go's interop/server:
+//
+//	--port           the port to listen on (10000)
+//	--use_tls        serve TLS (with ALPN h2) instead of cleartext HTTP/2
+//	--tls_cert_file  the server certificate, PEM (the built-in test
+//	                 certificate for *.test.google.fr, localhost and
+//	                 127.0.0.1 when empty)
+//	--tls_key_file   its private key, PEM
+//
+// and grpcwire adds:
+//
+//	--host           the address to listen on ("" for every interface, as
+//	                 grpc-go does)
+//	--health         serve grpc.health.v1.Health (true)
+//	--reflection     serve grpc.reflection v1 and v1alpha (true)
+//
+// It prints "interop-server: listening on ADDR" once it accepts calls, and
+// on SIGINT or SIGTERM stops gracefully: health turns NOT_SERVING, calls in
+// flight finish (for up to 10 s), then it exits 0.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"grpcwire/health"
+	"grpcwire/interop"
+	"grpcwire/reflection"
+	"grpcwire/server"
+)
+
+// gracePeriod bounds the graceful stop on a signal.
+const gracePeriod = 10 * time.Second
+
+func main() {
+	var (
+		port       = flag.Int("port", 10000, "The server port")
+		host       = flag.String("host", "", "The address to listen on; empty for every interface")
+		useTLS     = flag.Bool("use_tls", false, "Connection uses TLS if true, else plain TCP")
+		certFile   = flag.String("tls_cert_file", "", "The TLS cert file (the built-in test certificate when empty)")
+		keyFile    = flag.String("tls_key_file", "", "The TLS key file (the built-in test key when empty)")
+		withHealth = flag.Bool("health", true, "Serve grpc.health.v1.Health")
+		withRefl   = flag.Bool("reflection", true, "Serve grpc.reflection.v1 and v1alpha ServerReflection")
+	)
+	flag.Parse()
+	if err := run(*host, *port, *useTLS, *certFile, *keyFile, *withHealth, *withRefl); err != nil {
+		fmt.Fprintln(os.Stderr, "interop-server:", err)
+		os.Exit(1)
+	}
+}
+
+func run(host string, port int, useTLS bool, certFile, keyFile string, withHealth, withRefl bool) error {
+	var opts []server.Option
+	if useTLS {
+		cfg, err := interop.ServerTLSConfig(certFile, keyFile)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, server.TLS(cfg))
+	} else if certFile != "" || keyFile != "" {
+		return errors.New("--tls_cert_file and --tls_key_file need --use_tls")
+	}
+	s := server.New(opts...)
+	(&interop.TestServer{ServerID: "grpcwire-interop-server"}).Register(s)
+	if withRefl {
+		reflection.Register(s)
+	}
+	if withHealth {
+		health.Register(s)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return fmt.Errorf("cannot listen: %w", err)
+	}
+	fmt.Printf("interop-server: listening on %s (tls=%v)\n", ln.Addr(), useTLS)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	stopped := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+		case <-stopped:
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), gracePeriod)
+		defer cancel()
+		s.GracefulStop(ctx)
+	}()
+	err = s.Serve(ln)
+	close(stopped)
+	if errors.Is(err, server.ErrServerStopped) {
+		return nil
+	}
+	return err
+}
