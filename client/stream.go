@@ -67,7 +67,7 @@ func (c *Conn) invoke(ctx context.Context, method string, req, res proto.Message
 		if err != nil {
 			return err
 		}
-		err = cs.recvUnary(res)
+		err = cs.RecvMsg(res)
 		if err != nil && attempt == 0 && cs.unprocessed() {
 			// The server never processed the call (GOAWAY above it, or
 			// REFUSED_STREAM): it is safe to send it again, once.
@@ -256,23 +256,36 @@ func (cs *Stream) Trailer() wire.Metadata {
 // RecvMsg receives the next response message into m. It returns io.EOF
 // when the call ended with OK after its last message, or the call's status
 // as a *wire.Status.
+//
+// For a call whose server sends one message (unary, client-streaming) it
+// reads on to the call's end before returning that message, as the
+// application will not call it again: the trailers (and the Trailer call
+// option) are then complete, a status other than OK after the message fails
+// the call, and so does a second message ("Response cardinality violation",
+// UNIMPLEMENTED, doc/statuscodes.md).
 func (cs *Stream) RecvMsg(m proto.Message) error {
+	_, err := cs.recvMsg(m)
+	return err
+}
+
+// recvMsg is RecvMsg, also reporting the message's Compressed-Flag.
+func (cs *Stream) recvMsg(m proto.Message) (compressed bool, err error) {
 	if err := cs.readHeader(); err != nil {
-		return err
+		return false, err
 	}
 	if st := cs.finalStatus(); st != nil {
-		return cs.endWith(st)
+		return false, cs.endWith(st)
 	}
-	msg, _, err := cs.reader.ReadMessage(cs.recvBuf)
+	msg, compressed, err := cs.reader.ReadMessage(cs.recvBuf)
 	if err == io.EOF {
 		st := cs.trailerStatus()
 		if st.Code == wire.OK && !cs.desc.ServerStreams && cs.recvN == 0 {
 			st = wire.NewStatus(wire.Unimplemented, "grpcwire: response cardinality violation: the server ended the call with OK but no response message")
 		}
-		return cs.endWith(st)
+		return false, cs.endWith(st)
 	}
 	if err != nil {
-		return cs.endWith(cs.recvFailure(err))
+		return false, cs.endWith(cs.recvFailure(err))
 	}
 	if cap(msg) <= maxKeptRecvBuf {
 		cs.recvBuf = msg[:0]
@@ -280,28 +293,35 @@ func (cs *Stream) RecvMsg(m proto.Message) error {
 	if err := proto.Unmarshal(msg, m); err != nil {
 		st := wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: cannot parse the response message as %s: %v", m.ProtoReflect().Descriptor().FullName(), err))
 		cs.ts.Cancel(http2.ErrCodeCancel)
-		return cs.endWith(st)
+		return false, cs.endWith(st)
 	}
 	cs.recvN++
-	return nil
+	if !cs.desc.ServerStreams {
+		if err := cs.recvEnd(); err != nil {
+			return false, err
+		}
+	}
+	return compressed, nil
 }
 
 // maxKeptRecvBuf bounds the message buffer a call keeps between messages.
 const maxKeptRecvBuf = 64 << 10
 
-// recvUnary receives a unary response: exactly one message, then the end.
-func (cs *Stream) recvUnary(res proto.Message) error {
-	if err := cs.RecvMsg(res); err != nil {
-		return err
-	}
-	switch err := cs.RecvMsg(res.ProtoReflect().New().Interface()); err {
-	case io.EOF:
+// recvEnd reads the end of a call that takes one response message, after
+// that message: the trailers with OK, or the call's failure.
+func (cs *Stream) recvEnd() error {
+	_, _, err := cs.reader.ReadMessage(cs.recvBuf)
+	switch {
+	case err == io.EOF:
+		if err := cs.endWith(cs.trailerStatus()); err != io.EOF {
+			return err
+		}
 		return nil
-	case nil:
-		cs.ts.Cancel(http2.ErrCodeCancel)
-		return cs.endWith(wire.NewStatus(wire.Unimplemented, "grpcwire: response cardinality violation: the server sent more than one response message to a unary call"))
+	case err != nil:
+		return cs.endWith(cs.recvFailure(err))
 	default:
-		return err
+		cs.ts.Cancel(http2.ErrCodeCancel)
+		return cs.endWith(wire.NewStatus(wire.Unimplemented, "grpcwire: response cardinality violation: the server sent more than one response message to a call that takes one"))
 	}
 }
 
@@ -359,6 +379,13 @@ func (cs *Stream) readHeader() error {
 		return nil
 	}
 	cs.headerRead = true
+	// The Header call option gets the response headers, or empty metadata
+	// when there are none (Trailers-Only, a failed stream), as documented.
+	defer func() {
+		if cs.co.header != nil {
+			*cs.co.header = cs.header
+		}
+	}()
 	fields := cs.ts.Header()
 	if fields == nil {
 		cs.status = cs.streamFailure(cs.ts.Err())
@@ -397,9 +424,6 @@ func (cs *Stream) readHeader() error {
 		return nil
 	}
 	cs.header = md
-	if cs.co.header != nil {
-		*cs.co.header = md
-	}
 	if encoding != "" && encoding != "identity" {
 		codec := framing.Lookup(encoding)
 		if codec == nil {
