@@ -27,9 +27,12 @@ type callOptionFunc func(*callOptions)
 func (f callOptionFunc) apply(o *callOptions) { f(o) }
 
 // WithMetadata sends md as request headers. Reserved names (pseudo-headers,
-// content-type, te, user-agent, grpc-* protocol headers) are not application
-// metadata and make the call fail with INTERNAL; -bin values are sent
-// base64-encoded. Several WithMetadata options add up.
+// content-type, te, user-agent, grpc-* protocol headers; see
+// wire.IsReservedHeader) are not application metadata: they are skipped, as
+// grpc-go skips them, since the client writes those fields itself. A key or
+// an ASCII value that cannot be sent (wire.ValidateKey, wire.ValidateValue)
+// fails the call with INTERNAL before anything is sent. -bin values are
+// sent base64-encoded. Several WithMetadata options add up.
 func WithMetadata(md wire.Metadata) CallOption {
 	return callOptionFunc(func(o *callOptions) {
 		if o.md == nil {
