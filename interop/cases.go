@@ -172,7 +172,7 @@ func wantCode(what string, err error, code wire.Code, msg *string) error {
 	}
 	st := wire.StatusOf(err)
 	if st.Code != code {
-		return fmt.Errorf("%s: got %v; want status %v", what, err, code)
+		return fmt.Errorf("%s: got %w; want status %v", what, err, code)
 	}
 	if msg != nil && st.Message != *msg {
 		return fmt.Errorf("%s: status message %q; want %q", what, st.Message, *msg)

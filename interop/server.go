@@ -79,7 +79,7 @@ func (t *TestServer) EmptyCall(ctx context.Context, _ *pb.Empty) (*pb.Empty, err
 // Compressed-Flag, then answers as UnaryCall does.
 func (t *TestServer) unaryCall(st server.ServerStream) error {
 	req := new(pb.SimpleRequest)
-	compressed, err := recvCompressed(st, req)
+	compressed, known, err := recvCompressed(st, req)
 	if err == io.EOF {
 		return wire.Errorf(wire.Unimplemented, "request cardinality violation: UnaryCall got no request message")
 	}
@@ -91,6 +91,9 @@ func (t *TestServer) unaryCall(st server.ServerStream) error {
 			return wire.Errorf(wire.Unimplemented, "request cardinality violation: UnaryCall got more than one request message")
 		}
 		return err
+	}
+	if !known {
+		req.ExpectCompressed = nil
 	}
 	res, err := t.UnaryCall(st.Context(), req, compressed)
 	if err != nil {
@@ -157,15 +160,17 @@ func (t *TestServer) StreamingInputCall(stream server.ClientStreamingServer[pb.S
 	var sum int
 	for {
 		req := new(pb.StreamingInputCallRequest)
-		compressed, err := recvCompressed(stream, req)
+		compressed, known, err := recvCompressed(stream, req)
 		if err == io.EOF {
 			return stream.SendAndClose(&pb.StreamingInputCallResponse{AggregatedPayloadSize: int32(sum)})
 		}
 		if err != nil {
 			return err
 		}
-		if err := checkCompressed(req.GetExpectCompressed(), compressed); err != nil {
-			return err
+		if known {
+			if err := checkCompressed(req.GetExpectCompressed(), compressed); err != nil {
+				return err
+			}
 		}
 		sum += len(req.GetPayload().GetBody())
 	}
@@ -306,21 +311,24 @@ func checkCompressed(expect *pb.BoolValue, compressed bool) error {
 	return wire.Errorf(wire.InvalidArgument, "interop: expect_compressed is true but the request message came uncompressed (Compressed-Flag 0)")
 }
 
-// recvCompressed receives one message and whether it came compressed. A
-// stream that cannot say (an interceptor's wrapper) reports false.
-func recvCompressed(st server.ServerStream, m proto.Message) (bool, error) {
-	if cs, ok := st.(interface {
-		RecvMsgCompressed(proto.Message) (bool, error)
-	}); ok {
-		return cs.RecvMsgCompressed(m)
+// recvCompressed receives one message and whether it came compressed.
+// known is false when the stream cannot tell (an interceptor wrapped it in
+// a type that hides the flag): the server then skips the CompressedRequest
+// check, as a server without the feature does, rather than guess.
+func recvCompressed(st server.ServerStream, m proto.Message) (compressed, known bool, err error) {
+	for {
+		if cs, ok := st.(interface {
+			RecvMsgCompressed(proto.Message) (bool, error)
+		}); ok {
+			compressed, err := cs.RecvMsgCompressed(m)
+			return compressed, true, err
+		}
+		u, ok := st.(interface{ Unwrap() server.ServerStream })
+		if !ok {
+			return false, false, st.RecvMsg(m)
+		}
+		st = u.Unwrap()
 	}
-	if gs, ok := st.(interface{ Unwrap() server.ServerStream }); ok {
-		return recvCompressed(gs.Unwrap(), m)
-	}
-	if s, ok := server.StreamFromContext(st.Context()); ok {
-		return s.RecvMsgCompressed(m)
-	}
-	return false, st.RecvMsg(m)
 }
 
 // setCompression turns compression of the call's next response messages on

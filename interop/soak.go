@@ -103,6 +103,7 @@ func soakCall(ctx context.Context, cc client.ConnInterface, cfg SoakConfig) erro
 type soakResult struct {
 	succeeded, failed int
 	latencies         []time.Duration
+	firstFailure      error // the first failure's reason, for the verdict
 }
 
 // soak runs cfg.Iterations iterations of call over cfg.Workers workers and
@@ -140,14 +141,16 @@ func soak(ctx context.Context, cfg SoakConfig, call func(context.Context) (strin
 				if peer == "" {
 					peer = cfg.ServerAddr
 				}
-				switch {
-				case err != nil:
+				if err == nil && latency > cfg.MaxLatency {
+					err = fmt.Errorf("took %v, more than the max acceptable latency of %v", latency, cfg.MaxLatency)
+				}
+				if err != nil && r.firstFailure == nil {
+					r.firstFailure = fmt.Errorf("worker %d, iteration %d: %w", w, i, err)
+				}
+				if err != nil {
 					r.failed++
 					logf("worker %d: soak iteration %d elapsed_ms %d server %s failed: %v", w, i, latency.Milliseconds(), peer, err)
-				case latency > cfg.MaxLatency:
-					r.failed++
-					logf("worker %d: soak iteration %d elapsed_ms %d server %s exceeds the max acceptable latency of %d ms", w, i, latency.Milliseconds(), peer, cfg.MaxLatency.Milliseconds())
-				default:
+				} else {
 					r.succeeded++
 					r.latencies = append(r.latencies, latency)
 					logf("worker %d: soak iteration %d elapsed_ms %d server %s succeeded", w, i, latency.Milliseconds(), peer)
@@ -169,6 +172,9 @@ func soak(ctx context.Context, cfg SoakConfig, call func(context.Context) (strin
 		total.succeeded += r.succeeded
 		total.failed += r.failed
 		total.latencies = append(total.latencies, r.latencies...)
+		if total.firstFailure == nil {
+			total.firstFailure = r.firstFailure
+		}
 	}
 	slices.Sort(total.latencies)
 	logf("soak test (server %s): %d of %d iterations succeeded, %d failed; latencies %s",
@@ -177,7 +183,7 @@ func soak(ctx context.Context, cfg SoakConfig, call func(context.Context) (strin
 		return fmt.Errorf("soak: the overall timeout of %v passed after %d of %d iterations (raise --soak_overall_timeout_seconds)", cfg.OverallTimeout, ran, cfg.Iterations)
 	}
 	if total.failed > cfg.MaxFailures {
-		return fmt.Errorf("soak: %d of %d iterations failed or exceeded %v, more than the %d allowed (--soak_max_failures)", total.failed, cfg.Iterations, cfg.MaxLatency, cfg.MaxFailures)
+		return fmt.Errorf("soak: %d of %d iterations failed or exceeded %v, more than the %d allowed (--soak_max_failures); the first: %w", total.failed, cfg.Iterations, cfg.MaxLatency, cfg.MaxFailures, total.firstFailure)
 	}
 	return nil
 }
@@ -191,4 +197,3 @@ func latencySummary(l []time.Duration) string {
 	at := func(q float64) time.Duration { return l[min(len(l)-1, int(q*float64(len(l))))] }
 	return fmt.Sprintf("min %v, p50 %v, p90 %v, max %v", l[0], at(0.5), at(0.9), l[len(l)-1])
 }
-

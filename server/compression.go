@@ -31,3 +31,8 @@ func (st *Stream) RecvMsgCompressed(m proto.Message) (compressed bool, err error
 	}
 	return compressed, nil
 }
+
+// Unwrap returns the stream s adapts, so that code holding a typed stream
+// can reach methods of *Stream that the ServerStream interface leaves out,
+// such as RecvMsgCompressed and SetCompressMessages.
+func (s *GenericStream[Req, Res]) Unwrap() ServerStream { return s.ServerStream }
