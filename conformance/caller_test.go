@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"testing"
 
 	"google.golang.org/protobuf/proto"
 
@@ -96,4 +97,14 @@ func expectedResponses(k callKind, req *echopb.EchoRequest) int {
 	default:
 		return 1
 	}
+}
+
+// mustMarshal returns m's encoding.
+func mustMarshal(t *testing.T, m proto.Message) []byte {
+	t.Helper()
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

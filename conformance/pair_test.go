@@ -80,7 +80,20 @@ type pair struct {
 // forEachDirection runs body as a subtest for every direction, each with a
 // fresh pair and a leak check.
 func forEachDirection(t *testing.T, cfg serverConfig, body func(t *testing.T, p *pair)) {
-	for _, d := range directions {
+	forDirections(t, directions, cfg, body)
+}
+
+// withoutGRPCGoControl is every direction but grpc-go against itself, for
+// tests too slow to spend on checking grpc-go alone.
+var withoutGRPCGoControl = directions[:2:2]
+
+func init() {
+	withoutGRPCGoControl = append(withoutGRPCGoControl, direction{client: grpcWire, server: grpcWire})
+}
+
+// forDirections runs body as a subtest for each of dirs.
+func forDirections(t *testing.T, dirs []direction, cfg serverConfig, body func(t *testing.T, p *pair)) {
+	for _, d := range dirs {
 		t.Run(d.String(), func(t *testing.T) {
 			checkNoLeaks(t)
 			body(t, startPair(t, d, cfg))
