@@ -513,6 +513,13 @@ func (cs *Stream) recvFailure(err error) *wire.Status {
 	return cs.streamFailure(err)
 }
 
+// deadlinePassed reports whether the call's deadline, if it has one, has
+// passed.
+func (cs *Stream) deadlinePassed() bool {
+	d, ok := cs.ctx.Deadline()
+	return ok && !time.Now().Before(d)
+}
+
 // streamFailure is the status of a stream the transport ended.
 func (cs *Stream) streamFailure(err error) *wire.Status {
 	if cs.cc.isClosed() {
@@ -526,6 +533,12 @@ func (cs *Stream) streamFailure(err error) *wire.Status {
 	}
 	var se http2.StreamError
 	if errors.As(err, &se) {
+		if se.Code == http2.ErrCodeCancel && cs.deadlinePassed() {
+			// A server resets the stream with CANCEL at the call's deadline
+			// (PROTOCOL-HTTP2.md), and its timer may beat ours: the call
+			// failed for its deadline, not because the server gave up.
+			return contextStatus(context.DeadlineExceeded, "")
+		}
 		st := wire.StatusOf(err)
 		return wire.NewStatus(st.Code, fmt.Sprintf("grpcwire: the server reset the stream with RST_STREAM %s", se.Code))
 	}
