@@ -32,7 +32,7 @@ func pipeStart(t *testing.T, svc *testsvc.Service, opts ...client.Option) *clien
 // TestDeadlineExceededLocally pins "client fails with DEADLINE_EXCEEDED
 // locally": a call whose handler outlives the deadline fails at the
 // deadline, on the client's clock, for every call kind, and the handler's
-// context ends with DeadlineExceeded at the same moment.
+// context ends at the same moment.
 func TestDeadlineExceededLocally(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	synctest.Test(t, func(t *testing.T) {
@@ -103,8 +103,10 @@ func TestDeadlineExceededLocally(t *testing.T) {
 			if got := time.Since(start); got != timeout {
 				t.Errorf("%s: failed after %v, want at the %v deadline", c.name, got, timeout)
 			}
-			if err := <-handlerErr; !errors.Is(err, context.DeadlineExceeded) {
-				t.Errorf("%s: handler context ended with %v, want DeadlineExceeded", c.name, err)
+			// The server's deadline timer and the client's RST_STREAM(CANCEL)
+			// come at the same instant; either may end the handler's context.
+			if err := <-handlerErr; !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+				t.Errorf("%s: handler context ended with %v, want DeadlineExceeded or Canceled", c.name, err)
 			}
 		}
 	})
