@@ -249,7 +249,9 @@ func TestCasesCatchFaults(t *testing.T) {
 			[]string{"server_compressed_unary", "server_compressed_streaming"},
 			"Compressed-Flag is false; want true"},
 		{"no CompressedRequest feature", testService, []server.Option{server.ChainStreamInterceptor(
-			func(st server.ServerStream, _ *server.CallInfo, next server.StreamHandler) error { return next(hiding{st}) })},
+			func(st server.ServerStream, _ *server.CallInfo, next server.StreamHandler) error {
+				return next(hiding{st})
+			})},
 			[]string{"client_compressed_unary", "client_compressed_streaming"},
 			"does not implement the CompressedRequest feature"},
 		{"statuses swallowed", testService, []server.Option{server.ChainStreamInterceptor(
