@@ -28,17 +28,6 @@ func (b grpcwireBug) skipIf(t *testing.T, cond bool) {
 
 // The known bugs.
 var (
-	// bugClientStreamEnd: ClientStreamClient.CloseAndRecv (client/typed.go)
-	// returns after the one response message without reading on to the end
-	// of the stream, so the trailers never arrive (Trailer() stays empty
-	// and the Trailer call option is never filled), a status after the
-	// message is never seen, and the call's stream is never released
-	// (Stream.endWith does not run). grpc-go's CloseAndRecv, like its unary
-	// path, reads until the trailers and checks that no second message came.
-	bugClientStreamEnd = grpcwireBug{
-		where: "client",
-		what:  "ClientStreamClient.CloseAndRecv stops after the response message and never reads the trailers",
-	}
 	// bugTrailersOnlyHeaders: when a handler has set response headers
 	// (SetHeader) and then fails before sending a message, the server
 	// (Stream.finish in server/stream.go) puts that header metadata into

@@ -57,7 +57,6 @@ func TestMetadataEcho(t *testing.T) {
 	forEachDirection(t, serverConfig{}, func(t *testing.T, p *pair) {
 		for _, k := range callKinds {
 			t.Run(k.String(), func(t *testing.T) {
-				bugClientStreamEnd.skipIf(t, p.dir.client == grpcWire && k == clientStreamCall)
 				out := call(callContext(t), p.client, k, callOpts{md: echoMetadata}, &echopb.EchoRequest{ResponseCount: 1})
 				if out.code != 0 {
 					t.Fatalf("call failed: %v", out)
