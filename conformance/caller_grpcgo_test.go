@@ -17,7 +17,18 @@ import (
 
 // grpcGoCaller makes calls with grpc-go's client.
 type grpcGoCaller struct {
-	c echogrpc.EchoClient
+	cc *grpc.ClientConn
+	c  echogrpc.EchoClient
+}
+
+func (g *grpcGoCaller) invoke(ctx context.Context, method string, req *echopb.EchoRequest) outcome {
+	res := new(echopb.EchoResponse)
+	err := g.cc.Invoke(ctx, method, req, res)
+	var out outcome
+	if err == nil {
+		out.responses = append(out.responses, res)
+	}
+	return grpcGoOutcome(out, err)
 }
 
 // prepare puts o's metadata on ctx and turns o into grpc-go call options.

@@ -12,7 +12,18 @@ import (
 
 // wireCaller makes calls with grpcwire's client.
 type wireCaller struct {
-	c echopb.EchoClient
+	cc *client.Conn
+	c  echopb.EchoClient
+}
+
+func (w *wireCaller) invoke(ctx context.Context, method string, req *echopb.EchoRequest) outcome {
+	res := new(echopb.EchoResponse)
+	err := w.cc.Invoke(ctx, method, req, res)
+	var out outcome
+	if err == nil {
+		out.responses = append(out.responses, res)
+	}
+	return wireOutcome(out, err)
 }
 
 // options turns o into grpcwire call options; hdr and trl receive the

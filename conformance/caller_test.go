@@ -25,6 +25,8 @@ type caller interface {
 	// max(1, response_count) responses it asks for, then half-closes and
 	// receives until the end. A failure stops it at once.
 	bidi(ctx context.Context, o callOpts, reqs []*echopb.EchoRequest) outcome
+	// invoke makes a unary call to any method, registered or not.
+	invoke(ctx context.Context, method string, req *echopb.EchoRequest) outcome
 }
 
 // callOpts are a call's client-side options.

@@ -152,14 +152,14 @@ func startPair(t *testing.T, d direction, cfg serverConfig) *pair {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { cc.Close() })
-		p.client = &grpcGoCaller{c: echogrpc.NewEchoClient(cc)}
+		p.client = &grpcGoCaller{cc: cc, c: echogrpc.NewEchoClient(cc)}
 	case grpcWire:
 		cc, err := client.Dial(p.addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { cc.Close() })
-		p.client = &wireCaller{c: echopb.NewEchoClient(cc)}
+		p.client = &wireCaller{cc: cc, c: echopb.NewEchoClient(cc)}
 	}
 	return p
 }

@@ -2,7 +2,6 @@ package echoserver
 
 import (
 	"context"
-	"errors"
 	"io"
 
 	"google.golang.org/grpc"
@@ -182,7 +181,7 @@ func grpcGoStatus(rs *echopb.ResponseStatus) error {
 	}
 	withDetails, err := st.WithDetails(details...)
 	if err != nil {
-		return status.Errorf(codes.Internal, "echoserver: cannot attach details: %v", errors.Unwrap(err))
+		return status.Errorf(codes.Internal, "echoserver: cannot attach details: %v", err)
 	}
 	return withDetails.Err()
 }
