@@ -40,6 +40,9 @@ func (g *grpcGoCaller) prepare(ctx context.Context, o callOpts) (context.Context
 	if o.gzip {
 		opts = append(opts, grpc.UseCompressor(gzip.Name))
 	}
+	if o.encoding != "" {
+		opts = append(opts, grpc.UseCompressor(o.encoding))
+	}
 	if o.maxRecv > 0 {
 		opts = append(opts, grpc.MaxCallRecvMsgSize(o.maxRecv))
 	}

@@ -36,6 +36,9 @@ func (w *wireCaller) options(o callOpts, hdr, trl *wire.Metadata) []client.CallO
 	if o.gzip {
 		opts = append(opts, client.UseCompressor("gzip"))
 	}
+	if o.encoding != "" {
+		opts = append(opts, client.UseCompressor(o.encoding))
+	}
 	if o.maxRecv > 0 {
 		opts = append(opts, client.MaxRecvMsgSize(o.maxRecv))
 	}

@@ -31,9 +31,10 @@ type caller interface {
 
 // callOpts are a call's client-side options.
 type callOpts struct {
-	md      map[string][]string // request metadata; -bin values raw
-	gzip    bool                // compress the request messages with gzip
-	maxRecv int                 // limit on one response message; 0 keeps the default
+	md       map[string][]string // request metadata; -bin values raw
+	gzip     bool                // compress the request messages with gzip
+	encoding string              // compress with this registered compressor instead
+	maxRecv  int                 // limit on one response message; 0 keeps the default
 }
 
 // outcome is what the client saw of a call.
