@@ -148,4 +148,3 @@ func fail(code int, format string, a ...any) {
 	fmt.Fprintln(os.Stderr, "interop-client: "+msg)
 	os.Exit(code)
 }
-
