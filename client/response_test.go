@@ -403,3 +403,34 @@ func TestClientStreamingResponseCardinality(t *testing.T) {
 		})
 	}
 }
+
+// TestConnectionLostMidCall pins "If a detectable connection failure occurs
+// on the client all calls will be closed with an UNAVAILABLE status"
+// (PROTOCOL-HTTP2.md), also when the connection drops between two messages
+// or inside one, which a reader of the byte stream alone would take for a
+// clean end or a truncated message.
+func TestConnectionLostMidCall(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	whole := h2test.LengthPrefixed(false, testsvc.Marshal(t, wrapperspb.Int32(7)))
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"before any message", nil},
+		{"between messages", whole},
+		{"inside a message", whole[:len(whole)-1]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScriptedCalls(t)
+			id, wait := s.serverStream()
+			s.p.WriteGRPCResponseHeaders(id)
+			if tt.data != nil {
+				s.p.WriteData(id, false, tt.data)
+			}
+			s.p.Close()
+			_, err := wait()
+			wantStatus(t, err, wire.Unavailable)
+		})
+	}
+}

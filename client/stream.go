@@ -505,6 +505,12 @@ func (cs *Stream) recvFailure(err error) *wire.Status {
 		cs.ts.Cancel(http2.ErrCodeCancel)
 		return wire.NewStatus(wire.ResourceExhausted, fmt.Sprintf("%v (raise it with client.MaxRecvMsgSize)", tl))
 	}
+	if serr := cs.ts.Err(); serr != nil {
+		// The stream failed (reset, connection lost): that is the call's
+		// status, even when the failure wraps io.EOF and so made the framing
+		// report a truncated message.
+		return cs.streamFailure(serr)
+	}
 	if errors.Is(err, framing.ErrTruncated) || errors.Is(err, framing.ErrBadFlag) ||
 		errors.Is(err, framing.ErrCompressedWithoutEncoding) || errors.Is(err, framing.ErrDecompress) {
 		cs.ts.Cancel(http2.ErrCodeCancel)
