@@ -75,6 +75,9 @@ type pair struct {
 	client caller
 	// stop stops the server at once, as the test's cleanup also does.
 	stop func()
+	// gracefulStop stops the server gracefully (GOAWAY, then waiting for
+	// the calls in flight) and returns when it has stopped.
+	gracefulStop func()
 }
 
 // forEachDirection runs body as a subtest for every direction, each with a
@@ -121,12 +124,13 @@ func startPair(t *testing.T, d direction, cfg serverConfig) *pair {
 		echogrpc.RegisterEchoServer(s, &echoserver.GRPCGo{Rec: p.rec})
 		served := make(chan error, 1)
 		go func() { served <- s.Serve(tl) }()
-		p.stop = sync.OnceFunc(func() {
-			s.Stop()
+		wait := sync.OnceFunc(func() {
 			if err := <-served; err != nil && !errors.Is(err, grpc.ErrServerStopped) {
 				t.Errorf("grpc-go Serve: %v", err)
 			}
 		})
+		p.stop = func() { s.Stop(); wait() }
+		p.gracefulStop = func() { s.GracefulStop(); wait() }
 	case grpcWire:
 		var opts []server.Option
 		if cfg.maxRecv > 0 {
@@ -136,12 +140,18 @@ func startPair(t *testing.T, d direction, cfg serverConfig) *pair {
 		echopb.RegisterEchoServer(s, &echoserver.Wire{Rec: p.rec})
 		served := make(chan error, 1)
 		go func() { served <- s.Serve(tl) }()
-		p.stop = sync.OnceFunc(func() {
-			s.Stop()
+		wait := sync.OnceFunc(func() {
 			if err := <-served; err != nil && !errors.Is(err, server.ErrServerStopped) {
 				t.Errorf("grpcwire Serve: %v", err)
 			}
 		})
+		p.stop = func() { s.Stop(); wait() }
+		p.gracefulStop = func() {
+			ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+			defer cancel()
+			s.GracefulStop(ctx)
+			wait()
+		}
 	}
 	t.Cleanup(p.stop)
 

@@ -117,6 +117,7 @@ type wireTraffic struct {
 	messages []wireMessage
 	headers  []wireHeaders
 	resets   []wireReset
+	goaways  []*http2.GoAwayFrame
 }
 
 // requests decodes what clients sent; responses what the server sent.
@@ -168,6 +169,10 @@ func decodeDirection(b []byte, clientSide bool, out *wireTraffic) {
 		switch f := f.(type) {
 		case *http2.MetaHeadersFrame:
 			out.headers = append(out.headers, wireHeaders{stream: f.StreamID, fields: slices.Clone(f.Fields)})
+		case *http2.GoAwayFrame:
+			out.goaways = append(out.goaways, &http2.GoAwayFrame{
+				FrameHeader: f.FrameHeader, LastStreamID: f.LastStreamID, ErrCode: f.ErrCode,
+			})
 		case *http2.RSTStreamFrame:
 			out.resets = append(out.resets, wireReset{stream: f.StreamID, code: f.ErrCode})
 		case *http2.DataFrame:
