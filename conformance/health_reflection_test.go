@@ -71,7 +71,7 @@ func TestHealthProbe(t *testing.T) {
 type grpcurlCase struct {
 	name string
 	args []string
-	code int
+	code int      // grpcurl's exit code: 64 + the gRPC code for a failed call
 	want []string // each in the output
 }
 
@@ -119,7 +119,7 @@ func TestGrpcurlInteropServer(t *testing.T) {
 			`"body": "AAAA"`}},
 		{"server-streaming call", []string{"-plaintext", "-d", `{"responseParameters": [{"size": 1}, {"size": 2}]}`, addr, "grpc.testing.TestService/StreamingOutputCall"}, 0, []string{
 			`"body": "AA=="`, `"body": "AAA="`}},
-		{"status", []string{"-plaintext", "-d", `{"responseStatus": {"code": 5, "message": "nope"}}`, addr, "grpc.testing.TestService/UnaryCall"}, 77, []string{
+		{"status", []string{"-plaintext", "-d", `{"responseStatus": {"code": 5, "message": "nope"}}`, addr, "grpc.testing.TestService/UnaryCall"}, 69, []string{
 			"Code: NotFound", "Message: nope"}},
 		{"health", []string{"-plaintext", addr, "grpc.health.v1.Health/Check"}, 0, []string{`"status": "SERVING"`}},
 		{"tls", []string{"-cacert", grpcwireTestdata(t, "ca.pem"), "-servername", builtinServerName, tlsAddr, "list"}, 0, interopServerServices},
