@@ -47,6 +47,8 @@ type Stream struct {
 	trailer    wire.Metadata
 	finished   bool
 	compress   bool // compress response messages with sendCodec
+
+	gotRequest bool // the one request of a unary or server-streaming call was read
 }
 
 // callContext is the handler's context: the call's cancellable (and
@@ -176,7 +178,40 @@ func (st *Stream) SetCompressMessages(on bool) {
 // RecvMsg receives the next request message into m. It returns io.EOF once
 // the client has half-closed and every message was read; any other error is
 // a status error that should end the call.
+//
+// For a method whose kind takes one request (unary, server-streaming) it
+// enforces that the client sent exactly one, whatever the handler: the
+// first RecvMsg also reads the client's half-close, failing with
+// UNIMPLEMENTED ("Request cardinality violation", doc/statuscodes.md) for
+// none or more, and later calls return io.EOF.
 func (st *Stream) RecvMsg(m proto.Message) error {
+	if st.kind.ClientStreams() {
+		return st.recvMsg(m)
+	}
+	if st.gotRequest {
+		return io.EOF
+	}
+	if err := st.recvMsg(m); err != nil {
+		if err == io.EOF {
+			return wire.Errorf(wire.Unimplemented, "request cardinality violation: the client half-closed without sending the one request message %s requires", st.method)
+		}
+		return err
+	}
+	st.gotRequest = true
+	// The next read must see the client's half-close.
+	switch _, _, err := st.reader.ReadMessage(st.recvBuf); {
+	case err == io.EOF:
+		return nil
+	case err == nil:
+		return wire.Errorf(wire.Unimplemented, "request cardinality violation: the client sent more than the one request message %s requires", st.method)
+	default:
+		return st.recvError(err)
+	}
+}
+
+// recvMsg receives the next request message into m, whatever the call's
+// kind.
+func (st *Stream) recvMsg(m proto.Message) error {
 	msg, _, err := st.reader.ReadMessage(st.recvBuf)
 	if err != nil {
 		if err == io.EOF {
