@@ -72,6 +72,15 @@ type KeepaliveConfig struct {
 	// PermitWithoutStream allows those pings while no stream is open.
 	PermitWithoutStream bool
 
+	// MaxConnectionIdle closes a server connection with no open stream for
+	// this long, with GOAWAY "max_idle". Zero: never.
+	MaxConnectionIdle time.Duration
+	// MaxConnectionAge closes a server connection this old (±10%) with a
+	// graceful GOAWAY "max_age"; MaxConnectionAgeGrace then bounds the wait
+	// for its streams (zero: no bound).
+	MaxConnectionAge      time.Duration
+	MaxConnectionAgeGrace time.Duration
+
 	// EnforceMinTime is the shortest interval between the peer's pings
 	// that a server tolerates; pings more frequent than that (and pings
 	// while no stream is open, unless EnforcePermitWithoutStream) are
@@ -86,12 +95,12 @@ type KeepaliveConfig struct {
 
 // Defaults of RFC 9113 and of this package, for Config fields left zero.
 const (
-	rfcInitialWindowSize = 65535         // RFC 9113 §6.9.2
-	rfcMaxFrameSize      = 16384         // RFC 9113 §6.5.2, the initial SETTINGS_MAX_FRAME_SIZE
-	maxWindow            = 1<<31 - 1     // RFC 9113 §6.9.1: a window may not exceed 2^31-1
-	defaultHeaderList    = 16 << 20      // what x/net's Framer assumes without a limit
-	defaultSendQuota     = 64 << 10      // bytes one stream may queue before Write blocks
-	defaultBufferSize    = 32 << 10      // read and write buffers
+	rfcInitialWindowSize = 65535           // RFC 9113 §6.9.2
+	rfcMaxFrameSize      = 16384           // RFC 9113 §6.5.2, the initial SETTINGS_MAX_FRAME_SIZE
+	maxWindow            = 1<<31 - 1       // RFC 9113 §6.9.1: a window may not exceed 2^31-1
+	defaultHeaderList    = 16 << 20        // what x/net's Framer assumes without a limit
+	defaultSendQuota     = 64 << 10        // bytes one stream may queue before Write blocks
+	defaultBufferSize    = 32 << 10        // read and write buffers
 	goAwayFlushBound     = 1 * time.Second // how long a closing conn waits for its GOAWAY to leave
 	recentResets         = 256             // locally reset stream ids remembered to ignore late frames
 )
@@ -108,15 +117,20 @@ type Conn struct {
 	fr   *http2.Framer // reads only; owned by the reader
 	hdec *hpack.Decoder
 
-	q      queue
-	w      writer
-	wdone  chan struct{} // closed when the writer goroutine has exited
+	q       queue
+	w       writer
+	wdone   chan struct{} // closed when the writer goroutine has exited
 	done    chan struct{} // closed when the connection has ended
 	settled chan struct{} // closed when the peer's first SETTINGS frame has arrived
-	closed atomic.Bool
+	closed  atomic.Bool
 
-	lastRead    atomic.Int64  // unix nanos of the last frame read, for keepalive
-	nextLocalID atomic.Uint32 // the writer's next client stream id, for idle checks
+	lastRead       atomic.Int64 // unix nanos of the last frame read, for keepalive
+	sentSincePing  atomic.Bool  // this side wrote HEADERS or DATA since the peer's last PING
+	pendingControl atomic.Int64 // answers to the peer queued and not yet written
+	ka             keepalive
+	closing        chan struct{} // closed when shutdown begins
+	slots          chan struct{} // server: one token per stream whose handler runs
+	nextLocalID    atomic.Uint32 // the writer's next client stream id, for idle checks
 
 	resetMu   sync.Mutex
 	resetByUs map[uint32]struct{} // recent streams this side reset, to ignore frames in flight
@@ -137,9 +151,11 @@ type Conn struct {
 	pingWaiters     map[[8]byte]chan struct{}
 
 	// Reader-owned.
-	recvWindow      int64  // the connection's remaining receive window
-	recvUnacked     int64  // received bytes not yet returned with WINDOW_UPDATE
-	sawSettings     bool   // the peer's first SETTINGS has arrived
+	hdrDec      blockDecoder // the header block being decoded
+	floods      floodState   // the peer's allowances of cheap frames
+	recvWindow  int64        // the connection's remaining receive window
+	recvUnacked int64        // received bytes not yet returned with WINDOW_UPDATE
+	sawSettings bool         // the peer's first SETTINGS has arrived
 }
 
 // NewServerConn wraps an accepted connection. Call Run to serve it.
@@ -184,6 +200,7 @@ func newConn(nc net.Conn, cfg Config, server bool) *Conn {
 		wdone:          make(chan struct{}),
 		done:           make(chan struct{}),
 		settled:        make(chan struct{}),
+		closing:        make(chan struct{}),
 		streams:        make(map[uint32]*Stream),
 		peerMaxStreams: ^uint32(0), // unlimited until the peer's SETTINGS say otherwise
 		recvWindow:     int64(cfg.ConnWindowSize),
@@ -192,11 +209,15 @@ func newConn(nc net.Conn, cfg Config, server bool) *Conn {
 	c.br = bufio.NewReaderSize(nc, cfg.ReadBufferSize)
 	c.fr = http2.NewFramer(nil, c.br)
 	c.fr.SetMaxReadFrameSize(cfg.MaxFrameSize)
-	c.hdec = hpack.NewDecoder(4096, nil) // RFC 9113 §6.5.2 initial SETTINGS_HEADER_TABLE_SIZE
-	c.fr.ReadMetaHeaders = c.hdec
-	c.fr.MaxHeaderListSize = cfg.MaxHeaderListSize
+	// RFC 9113 §6.5.2: SETTINGS_HEADER_TABLE_SIZE starts at 4096, and this
+	// side never advertises another value.
+	c.hdec = hpack.NewDecoder(4096, c.hdrDec.emit)
 	c.w.init(c)
 	c.lastRead.Store(time.Now().UnixNano())
+	c.initFloods()
+	if server && cfg.MaxConcurrentStreams > 0 {
+		c.slots = make(chan struct{}, cfg.MaxConcurrentStreams)
+	}
 	return c
 }
 
@@ -235,7 +256,16 @@ func (c *Conn) NumStreams() int {
 // preface and SETTINGS, and reads frames on the calling goroutine until the
 // connection ends. It returns why it ended, after the writer has exited.
 func (c *Conn) Run() error {
+	if c.isServer {
+		if err := c.readPreface(); err != nil {
+			c.shutdown(err)
+			close(c.wdone)
+			close(c.done)
+			return err
+		}
+	}
 	go c.w.loop()
+	c.startKeepalive()
 	err := c.readLoop()
 	c.shutdown(err)
 	<-c.wdone
@@ -262,6 +292,7 @@ func (c *Conn) shutdown(err error) {
 		return
 	}
 	c.closed.Store(true)
+	close(c.closing)
 	c.err = err
 	streams := make([]*Stream, 0, len(c.streams))
 	for _, s := range c.streams {
@@ -274,6 +305,7 @@ func (c *Conn) shutdown(err error) {
 	c.pingWaiters = nil
 	c.mu.Unlock()
 
+	c.stopKeepalive()
 	serr := &ConnError{Err: err}
 	for _, s := range streams {
 		s.abort(serr)

@@ -91,6 +91,10 @@ func (c *Conn) Ping(ctx context.Context) error {
 // above it are refused. Streams at or below it run to completion; the
 // connection closes when the last ends, or at once when ctx ends.
 func (c *Conn) GracefulShutdown(ctx context.Context, pingBound time.Duration) {
+	c.gracefulShutdown(ctx, pingBound, "")
+}
+
+func (c *Conn) gracefulShutdown(ctx context.Context, pingBound time.Duration, debug string) {
 	c.mu.Lock()
 	if c.closed.Load() || c.draining {
 		c.mu.Unlock()
@@ -100,7 +104,7 @@ func (c *Conn) GracefulShutdown(ctx context.Context, pingBound time.Duration) {
 	c.goAwaySent = true
 	c.goAwayLastID = maxStreamID
 	c.mu.Unlock()
-	c.q.push1(writeReq{kind: reqGoAway, n: maxStreamID, code: http2.ErrCodeNo})
+	c.q.push1(writeReq{kind: reqGoAway, n: maxStreamID, code: http2.ErrCodeNo, debug: []byte(debug)})
 
 	pctx, cancel := context.WithTimeout(ctx, pingBound)
 	c.Ping(pctx)
@@ -112,7 +116,7 @@ func (c *Conn) GracefulShutdown(ctx context.Context, pingBound time.Duration) {
 	c.draining = true
 	empty := len(c.streams) == 0
 	c.mu.Unlock()
-	c.q.push1(writeReq{kind: reqGoAway, n: last, code: http2.ErrCodeNo})
+	c.q.push1(writeReq{kind: reqGoAway, n: last, code: http2.ErrCodeNo, debug: []byte(debug)})
 	if empty {
 		c.drained()
 	}

@@ -31,6 +31,7 @@ type writeReq struct {
 	kind     reqKind
 	end      bool // END_STREAM
 	ack      bool // PING ACK
+	ctl      bool // an answer to the peer, counted in Conn.pendingControl
 	code     http2.ErrCode
 	n        uint32
 	s        *Stream

@@ -40,11 +40,6 @@ var errFlowControl = &ProtocolError{Code: http2.ErrCodeFlowControl, Reason: "flo
 
 // readLoop reads and processes frames until the connection ends.
 func (c *Conn) readLoop() error {
-	if c.isServer {
-		if err := c.readPreface(); err != nil {
-			return err
-		}
-	}
 	for {
 		fh, err := c.fr.ReadFrameHeader()
 		if err != nil {
@@ -75,8 +70,20 @@ func (c *Conn) readLoop() error {
 			return c.readFailed(err)
 		}
 		switch f := f.(type) {
-		case *http2.MetaHeadersFrame:
-			err = c.processHeaders(f)
+		case *http2.HeadersFrame:
+			b, berr := c.readHeaderBlock(f)
+			var se http2.StreamError
+			switch {
+			case errors.As(berr, &se):
+				if c.observing() {
+					c.observe(&FrameEvent{Header: b.FrameHeader, Fields: b.fields, Continuations: b.continuations})
+				}
+				err = c.streamError(se.StreamID, se.Code, true)
+			case berr != nil:
+				err = berr
+			default:
+				err = c.processHeaders(b)
+			}
 		case *http2.SettingsFrame:
 			err = c.processSettings(f)
 		case *http2.PingFrame:
@@ -220,6 +227,9 @@ func (c *Conn) processData(fh http2.FrameHeader) error {
 		return connError{http2.ErrCodeFlowControl, fmt.Sprintf("DATA of %d bytes exceeds the connection window of %d", n, c.recvWindow)}
 	}
 	c.recvWindow -= n
+	if n == 0 && !fh.Flags.Has(http2.FlagDataEndStream) && !c.floods.emptyData.take(time.Now()) {
+		return flood("empty DATA frames")
+	}
 	// RFC 9113 §6.1: padding at least as long as the payload is a
 	// connection error, whatever state the stream is in.
 	var padLen int64 = -1
@@ -335,13 +345,16 @@ func (c *Conn) streamError(id uint32, code http2.ErrCode, opening bool) error {
 		c.maxPeerStreamID = id
 	}
 	c.mu.Unlock()
+	if !c.queuedControl() {
+		return flood("RST_STREAMs the peer does not read")
+	}
 	if s != nil {
 		s.state.Or(stReset)
 		s.abort(http2.StreamError{StreamID: id, Code: code})
-		c.q.push1(writeReq{kind: reqRST, s: s, code: code})
+		c.q.push1(writeReq{kind: reqRST, s: s, code: code, ctl: true})
 		return nil
 	}
-	c.q.push1(writeReq{kind: reqRST, n: id, code: code})
+	c.q.push1(writeReq{kind: reqRST, n: id, code: code, ctl: true})
 	return nil
 }
 
@@ -356,8 +369,10 @@ func (c *Conn) removeStream(s *Stream) {
 		delete(c.streams, id)
 	}
 	kick := c.waitingOpens > 0
-	idle := len(c.streams) == 0 && (c.draining || (c.goAwayRecv && !c.isServer))
+	open := len(c.streams)
+	idle := open == 0 && (c.draining || (c.goAwayRecv && !c.isServer))
 	c.mu.Unlock()
+	c.streamsChanged(open)
 	if kick {
 		c.q.push1(writeReq{kind: reqKick})
 	}
@@ -367,12 +382,12 @@ func (c *Conn) removeStream(s *Stream) {
 }
 
 // processHeaders handles a HEADERS block (with its CONTINUATIONs).
-func (c *Conn) processHeaders(f *http2.MetaHeadersFrame) error {
+func (c *Conn) processHeaders(f *headerBlock) error {
 	if c.observing() {
-		c.observe(&FrameEvent{Header: f.FrameHeader, Fields: f.Fields})
+		c.observe(&FrameEvent{Header: f.FrameHeader, Fields: f.fields, Continuations: f.continuations})
 	}
 	id := f.StreamID
-	if f.HasPriority() && f.Priority.StreamDep == id {
+	if f.hasPriority && f.priority.StreamDep == id {
 		// RFC 9113 §5.3.1: a stream cannot depend on itself.
 		return c.streamError(id, http2.ErrCodeProtocol, true)
 	}
@@ -384,7 +399,7 @@ func (c *Conn) processHeaders(f *http2.MetaHeadersFrame) error {
 
 // processRequestHeaders opens a stream for a request, or takes a request's
 // trailers (server side).
-func (c *Conn) processRequestHeaders(f *http2.MetaHeadersFrame) error {
+func (c *Conn) processRequestHeaders(f *headerBlock) error {
 	id := f.StreamID
 	if id%2 == 0 {
 		// RFC 9113 §5.1.1: clients open odd-numbered streams.
@@ -414,15 +429,15 @@ func (c *Conn) processRequestHeaders(f *http2.MetaHeadersFrame) error {
 	s = newStream(c)
 	s.id.Store(id)
 	s.opened = true
-	s.header = f.Fields
-	if f.Truncated {
+	s.header = f.fields
+	if f.truncated {
 		s.headerTooLarge = true
-	} else if err := checkRequestHeaders(f.Fields); err != nil {
+	} else if err := checkRequestHeaders(f.fields); err != nil {
 		c.log.Debug("grpcwire: malformed request", "stream", id, "err", err)
 		c.q.push1(writeReq{kind: reqRST, n: id, code: http2.ErrCodeProtocol})
 		return nil
 	}
-	if cl := headerValue(f.RegularFields(), "content-length"); cl != "" {
+	if cl := headerValue(f.regularFields(), "content-length"); cl != "" {
 		v, err := strconv.ParseInt(cl, 10, 64)
 		if err != nil || v < 0 {
 			c.q.push1(writeReq{kind: reqRST, n: id, code: http2.ErrCodeProtocol})
@@ -430,7 +445,7 @@ func (c *Conn) processRequestHeaders(f *http2.MetaHeadersFrame) error {
 		}
 		s.contentLength = v
 	}
-	end := f.StreamEnded()
+	end := f.endStream
 	if end {
 		s.recvErr = io.EOF
 		s.state.Store(stRecvEnd)
@@ -439,20 +454,39 @@ func (c *Conn) processRequestHeaders(f *http2.MetaHeadersFrame) error {
 			return nil
 		}
 	}
+	// Rapid-reset defence: a stream's handler holds a slot until it ends,
+	// even after the client reset the stream, so that no more handlers run
+	// than MAX_CONCURRENT_STREAMS allows. When all are taken, this reader
+	// waits: the client that resets streams faster than handlers end is the
+	// one that stalls.
+	if c.slots != nil {
+		select {
+		case c.slots <- struct{}{}:
+		default:
+			select {
+			case c.slots <- struct{}{}:
+			case <-c.closing:
+				return errClosedLocally
+			}
+		}
+		s.holdsSlot = true
+	}
 	c.mu.Lock()
 	c.streams[id] = s
+	n := len(c.streams)
 	c.mu.Unlock()
+	c.streamsChanged(n)
 	c.cfg.OnStream(s)
 	return nil
 }
 
 // processRequestTrailers handles HEADERS on an open request stream.
-func (c *Conn) processRequestTrailers(s *Stream, f *http2.MetaHeadersFrame) error {
+func (c *Conn) processRequestTrailers(s *Stream, f *headerBlock) error {
 	if s.state.Load()&stRecvEnd != 0 {
 		// RFC 9113 §5.1: half-closed (remote) accepts no HEADERS.
 		return c.streamError(f.StreamID, http2.ErrCodeStreamClosed, false)
 	}
-	if !f.StreamEnded() || len(f.PseudoFields()) > 0 {
+	if !f.endStream || f.pseudoCount() > 0 {
 		// RFC 9113 §8.1: trailers end the stream and carry no pseudo-headers.
 		return c.streamError(f.StreamID, http2.ErrCodeProtocol, false)
 	}
@@ -467,7 +501,7 @@ func (c *Conn) processRequestTrailers(s *Stream, f *http2.MetaHeadersFrame) erro
 }
 
 // processResponseHeaders handles a response's HEADERS or trailers (client).
-func (c *Conn) processResponseHeaders(f *http2.MetaHeadersFrame) error {
+func (c *Conn) processResponseHeaders(f *headerBlock) error {
 	id := f.StreamID
 	s, idle := c.lookup(id)
 	if s == nil {
@@ -479,22 +513,26 @@ func (c *Conn) processResponseHeaders(f *http2.MetaHeadersFrame) error {
 	if s.state.Load()&stRecvEnd != 0 {
 		return c.streamError(id, http2.ErrCodeStreamClosed, false)
 	}
-	end := f.StreamEnded()
+	if f.truncated {
+		// A response header list over our limit cannot be read in full.
+		return c.streamError(id, http2.ErrCodeProtocol, false)
+	}
+	end := f.endStream
 	if !s.gotHeader {
-		if st := f.PseudoValue("status"); len(st) == 3 && st[0] == '1' && !end {
+		if st := f.pseudoValue(":status"); len(st) == 3 && st[0] == '1' && !end {
 			return nil // RFC 9113 §8.1: informational (1xx) responses are skipped
 		}
 		s.gotHeader = true
 		// Trailers-Only: one HEADERS frame is both headers and trailers.
 		s.trailersOnly = end
-		s.setHeader(f.Fields)
+		s.setHeader(f.fields)
 	} else if !end {
 		// RFC 9113 §8.1: a second HEADERS block is trailers and ends the stream.
 		return c.streamError(id, http2.ErrCodeProtocol, false)
 	}
 	if end {
 		s.mu.Lock()
-		s.trailer = f.Fields
+		s.trailer = f.fields
 		if s.recvErr == nil {
 			s.recvErr = io.EOF
 		}
@@ -580,7 +618,13 @@ func (c *Conn) processSettings(f *http2.SettingsFrame) error {
 	if c.observing() {
 		c.observe(&FrameEvent{Header: f.FrameHeader, Settings: settings})
 	}
-	err = c.q.push1(writeReq{kind: reqPeerSettings, settings: settings})
+	if !c.floods.settings.take(time.Now()) {
+		return flood("SETTINGS frames")
+	}
+	if !c.queuedControl() {
+		return flood("SETTINGS ACKs the peer does not read")
+	}
+	err = c.q.push1(writeReq{kind: reqPeerSettings, settings: settings, ctl: true})
 	if !c.sawSettings {
 		c.sawSettings = true
 		close(c.settled)
@@ -603,7 +647,18 @@ func (c *Conn) processPing(f *http2.PingFrame) error {
 		c.mu.Unlock()
 		return nil
 	}
-	return c.q.push1(writeReq{kind: reqPing, ack: true, ping: f.Data})
+	if !c.floods.pings.take(time.Now()) {
+		return flood("PING frames")
+	}
+	if !c.enforcePing() {
+		// doc/keepalive.md: the client pings more often than the policy allows.
+		c.log.Info("grpcwire: client pings too often; closing", "remote", c.nc.RemoteAddr().String())
+		return connError{http2.ErrCodeEnhanceYourCalm, "too_many_pings"}
+	}
+	if !c.queuedControl() {
+		return flood("PING ACKs the peer does not read")
+	}
+	return c.q.push1(writeReq{kind: reqPing, ack: true, ping: f.Data, ctl: true})
 }
 
 // processWindowUpdate hands the peer's credit to the writer.
@@ -642,6 +697,10 @@ func (c *Conn) processRSTStream(f *http2.RSTStreamFrame) error {
 		return nil
 	}
 	old := s.state.Or(stReset | stRecvEnd)
+	if c.isServer && old&stSentEnd == 0 && !c.floods.resets.take(time.Now()) {
+		// CVE-2023-44487: streams opened and reset before they are answered.
+		return flood("streams reset by the client before they were answered (rapid reset)")
+	}
 	err := error(http2.StreamError{StreamID: f.StreamID, Code: f.ErrCode})
 	if f.ErrCode == http2.ErrCodeNo && old&stRecvEnd != 0 {
 		// The peer completed the stream and tells us to stop sending: the

@@ -26,10 +26,10 @@ type Stream struct {
 	// trailer holds a client stream's trailers, set before its receive side
 	// reports io.EOF. For a Trailers-Only response it is the same block as
 	// header.
-	trailer    []hpack.HeaderField
-	headerDone chan struct{} // client: closed once header is set or the stream failed
-	trailersOnly bool        // client: the response headers ended the stream
-	gotHeader  bool          // reader-owned: the response headers have arrived
+	trailer      []hpack.HeaderField
+	headerDone   chan struct{} // client: closed once header is set or the stream failed
+	trailersOnly bool          // client: the response headers ended the stream
+	gotHeader    bool          // reader-owned: the response headers have arrived
 
 	// state holds stRecvEnd, stSentEnd, stReset and stRemoved bits.
 	state atomic.Uint32
@@ -65,6 +65,7 @@ type Stream struct {
 	openReq    writeReq
 	rstSent    bool
 	noRST      bool // server: END_STREAM is not followed by RST_STREAM(NO_ERROR)
+	holdsSlot  bool // server: holds one of the connection's handler slots until Release
 }
 
 // Stream states, as bits of Stream.state (RFC 9113 §5.1): a stream whose
@@ -270,6 +271,9 @@ func (s *Stream) wakeReader() {
 
 // Release drops received bytes nobody will read, returning their buffers to
 // the pool. The upper layer calls it when it is done with the stream.
+//
+// On a server, Release also ends the stream's claim on a handler slot:
+// call it once the handler has returned.
 func (s *Stream) Release() {
 	s.mu.Lock()
 	for i := range s.chunks {
@@ -279,7 +283,12 @@ func (s *Stream) Release() {
 	if s.recvErr == nil {
 		s.recvErr = errReleased
 	}
+	slot := s.holdsSlot
+	s.holdsSlot = false
 	s.mu.Unlock()
+	if slot {
+		<-s.conn.slots
+	}
 }
 
 // abort ends the stream with err: readers and writers fail with it (readers

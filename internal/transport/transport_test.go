@@ -41,6 +41,7 @@ func pair(t *testing.T, scfg, ccfg Config, handler func(*Stream)) (srv, cli *Con
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer s.Release()
 			handler(s)
 		}()
 	}

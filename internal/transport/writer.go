@@ -183,6 +183,9 @@ func (w *writer) writePreface() error {
 
 // handle processes one request.
 func (w *writer) handle(r *writeReq) {
+	if r.ctl {
+		w.c.pendingControl.Add(-1)
+	}
 	switch r.kind {
 	case reqHeaders:
 		s := r.s
@@ -446,6 +449,7 @@ func isLocalHeaderError(err error) bool {
 // writeHeaders HPACK-encodes fields and writes them as HEADERS plus as many
 // CONTINUATION frames as MAX_FRAME_SIZE requires.
 func (w *writer) writeHeaders(id uint32, fields []hpack.HeaderField, end bool) error {
+	w.noteSent()
 	if w.peerMaxHeaderList != 0 {
 		var size uint32
 		for _, f := range fields {
@@ -497,6 +501,7 @@ func (w *writer) writeHeaders(id uint32, fields []hpack.HeaderField, end bool) e
 // the payload goes from the message buffer to the connection buffer in one
 // copy.
 func (w *writer) writeData(s *Stream, data []byte, end bool) {
+	w.noteSent()
 	var fl http2.Flags
 	if end {
 		fl = http2.FlagDataEndStream
@@ -514,6 +519,14 @@ func (w *writer) writeData(s *Stream, data []byte, end bool) {
 	}
 	if w.c.observing() {
 		w.c.observe(&FrameEvent{Sent: true, Header: frameHeader(http2.FrameData, fl, id, uint32(len(data))), Data: data})
+	}
+}
+
+// noteSent records that HEADERS or DATA went out, which clears the client's
+// ping strikes on a server (grpc-go does the same).
+func (w *writer) noteSent() {
+	if w.c.isServer && !w.c.sentSincePing.Load() {
+		w.c.sentSincePing.Store(true)
 	}
 }
 
