@@ -34,16 +34,16 @@ type Conn struct {
 	reqFields []hpack.HeaderField
 	scheme    string
 
-	mu        sync.Mutex
-	tc        *transport.Conn // the current connection; nil when none
-	attempt   chan struct{}   // closed when the connection attempt under way ends
-	lastErr   error           // why the last attempt failed; nil after a success
-	failures  int             // failed attempts in a row, for backoff
-	retryAt   time.Time       // the next attempt may not start before
-	closed    bool
-	closeCh   chan struct{}
-	kaTime    time.Duration // keepalive time, doubled on "too_many_pings"
-	wg        sync.WaitGroup
+	mu       sync.Mutex
+	tc       *transport.Conn // the current connection; nil when none
+	attempt  chan struct{}   // closed when the connection attempt under way ends
+	lastErr  error           // why the last attempt failed; nil after a success
+	failures int             // failed attempts in a row, for backoff
+	retryAt  time.Time       // the next attempt may not start before
+	closed   bool
+	closeCh  chan struct{}
+	kaTime   time.Duration // keepalive time, doubled on "too_many_pings"
+	wg       sync.WaitGroup
 }
 
 // Dial returns a Conn to target ("host:port"). It does not connect: the

@@ -129,7 +129,9 @@ type KeepaliveParams struct {
 }
 
 // WithKeepalive turns the client's pings on.
-func WithKeepalive(p KeepaliveParams) Option { return optionFunc(func(o *dialOptions) { o.keepalive = p }) }
+func WithKeepalive(p KeepaliveParams) Option {
+	return optionFunc(func(o *dialOptions) { o.keepalive = p })
+}
 
 // WithInitialWindowSize sets each stream's receive window.
 func WithInitialWindowSize(n uint32) Option {
@@ -149,7 +151,7 @@ func WithBufferSizes(read, write int) Option {
 // ConnInfo describes a new connection to a frame observer.
 type ConnInfo struct {
 	LocalAddr, RemoteAddr string
-	Start                time.Time
+	Start                 time.Time
 }
 
 // WithFrameObserver sets a function returning, for each connection made, an

@@ -300,4 +300,3 @@ func splitComma(v string) iter.Seq[string] {
 		}
 	}
 }
-

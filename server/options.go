@@ -55,7 +55,7 @@ func defaultOptions() options {
 		logger:               slog.New(slog.DiscardHandler),
 		gracefulPingBound:    wire.DefaultGracefulStopPingBound,
 		enforcement: KeepaliveEnforcement{
-			MinTime:   wire.KeepaliveMinTime,
+			MinTime:    wire.KeepaliveMinTime,
 			MaxStrikes: wire.DefaultMaxPingStrikes,
 		},
 	}
@@ -80,7 +80,9 @@ func MaxConcurrentStreams(n uint32) Option {
 
 // MaxHeaderListSize is the largest request header list accepted, advertised
 // in SETTINGS; a larger one is answered with HTTP 431.
-func MaxHeaderListSize(n uint32) Option { return optionFunc(func(o *options) { o.maxHeaderListSize = n }) }
+func MaxHeaderListSize(n uint32) Option {
+	return optionFunc(func(o *options) { o.maxHeaderListSize = n })
+}
 
 // InitialWindowSize sets each stream's receive window; InitialConnWindowSize
 // the connection's.
@@ -134,7 +136,7 @@ func FrameObserver(f func(ConnInfo) transport.Observer) Option {
 // ConnInfo describes an accepted connection to a FrameObserver.
 type ConnInfo struct {
 	LocalAddr, RemoteAddr string
-	Start                time.Time
+	Start                 time.Time
 }
 
 // KeepaliveParams configures the pings the server sends (grpc/grpc
