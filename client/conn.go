@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"slices"
@@ -352,8 +353,16 @@ func describeDialError(target string, err error) error {
 // describeTLSError says in plain words why a TLS handshake failed.
 func describeTLSError(target string, err error) error {
 	var rhe tls.RecordHeaderError
-	if errors.As(err, &rhe) {
-		return fmt.Errorf("TLS handshake with %s failed: the server does not speak TLS (is it a cleartext port? then dial without TLS): %w", target, err)
+	var certErr *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &rhe):
+		return fmt.Errorf("TLS handshake with %s failed: the server does not speak TLS (a cleartext port? then dial without client.WithTLS): %w", target, err)
+	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
+		return fmt.Errorf("TLS handshake with %s failed: the server closed the connection; it is probably a cleartext port (dial without client.WithTLS): %w", target, err)
+	case strings.Contains(err.Error(), "no application protocol"):
+		return fmt.Errorf("TLS handshake with %s failed: the server does not offer HTTP/2 (ALPN h2), so it is not a gRPC server: %w", target, err)
+	case errors.As(err, &certErr):
+		return fmt.Errorf("TLS handshake with %s failed: the server's certificate was not accepted (set tls.Config.RootCAs for a private CA, ServerName for another name): %w", target, err)
 	}
 	return fmt.Errorf("TLS handshake with %s failed: %w", target, err)
 }
@@ -368,7 +377,7 @@ func describeEarlyClose(target string, useTLS bool, err error) error {
 	}
 	switch {
 	case strings.Contains(msg, "HTTP/1.1"):
-		return fmt.Errorf("the server at %s spoke HTTP/1.1, not HTTP/2: it is not a gRPC server, or it needs TLS: %w", target, err)
+		return fmt.Errorf("the server at %s spoke HTTP/1.1, not HTTP/2: it is not a gRPC server (or it wants TLS)", target)
 	case !useTLS && strings.Contains(msg, "frame header"):
 		return fmt.Errorf("the server at %s did not speak HTTP/2 (does it expect TLS? then dial with client.WithTLS): %w", target, err)
 	}

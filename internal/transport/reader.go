@@ -164,6 +164,10 @@ func (c *Conn) readPreface() error {
 	if err == nil && string(buf) == http2.ClientPreface {
 		return nil
 	}
+	if n >= 3 && buf[0] == 0x16 && buf[1] == 0x03 {
+		// A TLS handshake record: the client expected TLS on this port.
+		return &ProtocolError{Code: http2.ErrCodeProtocol, Reason: "the client started a TLS handshake on this cleartext port (serve with TLS, or have it dial without TLS)"}
+	}
 	if looksLikeHTTP1(buf[:n]) {
 		c.nc.SetWriteDeadline(time.Now().Add(goAwayFlushBound))
 		io.WriteString(c.nc, http1Answer)
