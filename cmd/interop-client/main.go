@@ -42,7 +42,6 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/interop"
-	"grpcwire/wire"
 )
 
 func main() {
@@ -87,9 +86,9 @@ func main() {
 		opts = append(opts, client.WithAuthority(*hostOverride))
 	}
 	if *additionalMD != "" {
-		md, err := parseMetadata(*additionalMD)
+		md, err := interop.ParseAdditionalMetadata(*additionalMD)
 		if err != nil {
-			fail(2, "--additional_metadata: %v", err)
+			fail(2, "%v", err)
 		}
 		opts = append(opts, client.WithDefaultCallOptions(client.WithMetadata(md)))
 	}
@@ -120,24 +119,6 @@ func main() {
 		fail(1, "%s FAILED: %v", *testCase, err)
 	}
 	fmt.Printf("interop-client: %s passed\n", *testCase)
-}
-
-// parseMetadata parses --additional_metadata as grpc-go does: pairs
-// separated by ";", each split at its first ":"; a value may hold any
-// character but ";".
-func parseMetadata(s string) (wire.Metadata, error) {
-	md := make(wire.Metadata)
-	for pair := range strings.SplitSeq(s, ";") {
-		k, v, ok := strings.Cut(pair, ":")
-		if !ok {
-			return nil, fmt.Errorf("%q has no colon between key and value", pair)
-		}
-		if err := wire.ValidateKey(strings.ToLower(k)); err != nil {
-			return nil, err
-		}
-		md.Append(k, v)
-	}
-	return md, nil
 }
 
 // fail prints one line, newlines in the reason escaped so that it stays
