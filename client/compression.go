@@ -1,14 +1,9 @@
 package client
 
 import (
-	"fmt"
-	"io"
-
-	"golang.org/x/net/http2"
 	"google.golang.org/protobuf/proto"
 
 	"grpcwire/framing"
-	"grpcwire/wire"
 )
 
 // SetCompressMessages turns compression of the following request messages
@@ -34,31 +29,5 @@ func (cs *Stream) SetCompressMessages(on bool) {
 // interop cases server_compressed_unary and server_compressed_streaming
 // check that it does as asked). The flag is false with any error.
 func (cs *Stream) RecvMsgCompressed(m proto.Message) (compressed bool, err error) {
-	if err := cs.readHeader(); err != nil {
-		return false, err
-	}
-	if st := cs.finalStatus(); st != nil {
-		return false, cs.endWith(st)
-	}
-	msg, compressed, err := cs.reader.ReadMessage(cs.recvBuf)
-	if err == io.EOF {
-		st := cs.trailerStatus()
-		if st.Code == wire.OK && !cs.desc.ServerStreams && cs.recvN == 0 {
-			st = wire.NewStatus(wire.Unimplemented, "grpcwire: response cardinality violation: the server ended the call with OK but no response message")
-		}
-		return false, cs.endWith(st)
-	}
-	if err != nil {
-		return false, cs.endWith(cs.recvFailure(err))
-	}
-	if cap(msg) <= maxKeptRecvBuf {
-		cs.recvBuf = msg[:0]
-	}
-	if err := proto.Unmarshal(msg, m); err != nil {
-		st := wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: cannot parse the response message as %s: %v", m.ProtoReflect().Descriptor().FullName(), err))
-		cs.ts.Cancel(http2.ErrCodeCancel)
-		return false, cs.endWith(st)
-	}
-	cs.recvN++
-	return compressed, nil
+	return cs.recvMsg(m)
 }

@@ -2,7 +2,7 @@
 // tests (grpc/grpc doc/interop-test-descriptions.md): the grpc.testing
 // TestService every interop server runs (TestServer), the client test cases
 // every interop client runs (Cases, Lookup), and the test certificates both
-// use with TLS (TestCA, ServerCertificate).
+// use with TLS (TestCAPEM, ServerTLSConfig, ClientTLSConfig).
 //
 // cmd/interop-server and cmd/interop-client wrap it in programs with the
 // same flags as grpc-go's interop/server and interop/client, so a test

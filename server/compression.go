@@ -9,13 +9,40 @@ import (
 )
 
 // RecvMsgCompressed receives the next request message into m exactly as
-// RecvMsg does, and also reports whether that message arrived with its
+// RecvMsg does, one-request enforcement for unary and server-streaming
+// methods included, and also reports whether that message arrived with its
 // Compressed-Flag set. The flag is per message (grpc/grpc
 // doc/PROTOCOL-HTTP2.md, Length-Prefixed-Message), so a client may send some
 // messages of a stream compressed and others not; the interop cases
 // client_compressed_unary and client_compressed_streaming check that a
 // server can tell them apart. The flag is false with any error.
 func (st *Stream) RecvMsgCompressed(m proto.Message) (compressed bool, err error) {
+	if st.kind.ClientStreams() {
+		return st.recvMsgCompressed(m)
+	}
+	if st.gotRequest {
+		return false, io.EOF
+	}
+	compressed, err = st.recvMsgCompressed(m)
+	if err != nil {
+		if err == io.EOF {
+			return false, wire.Errorf(wire.Unimplemented, "request cardinality violation: the client half-closed without sending the one request message %s requires", st.method)
+		}
+		return false, err
+	}
+	st.gotRequest = true
+	switch _, _, err := st.reader.ReadMessage(st.recvBuf); {
+	case err == io.EOF:
+		return compressed, nil
+	case err == nil:
+		return false, wire.Errorf(wire.Unimplemented, "request cardinality violation: the client sent more than the one request message %s requires", st.method)
+	default:
+		return false, st.recvError(err)
+	}
+}
+
+// recvMsgCompressed is recvMsg keeping the Compressed-Flag.
+func (st *Stream) recvMsgCompressed(m proto.Message) (bool, error) {
 	msg, compressed, err := st.reader.ReadMessage(st.recvBuf)
 	if err != nil {
 		if err == io.EOF {
