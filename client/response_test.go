@@ -96,6 +96,35 @@ func expectRequest(p *h2test.Peer, id uint32, n int) []h2test.GRPCMessage {
 	return msgs
 }
 
+// settle waits, by a PING round trip, until the client has written what it
+// was going to write for the frames it has read, and reports whether
+// RST_STREAM with code on stream id came in the meantime; any other frame
+// but flow-control credit and acknowledgements fails the test. A client
+// that gives up on a response it cannot use resets the stream, unless the
+// server's END_STREAM reached it first: which happens depends on timing, so
+// tests accept the reset, and only it.
+func settle(t *testing.T, p *h2test.Peer, id uint32, code http2.ErrCode) (reset bool) {
+	t.Helper()
+	data := [8]byte{'s', 'e', 't', 't', 'l', 'e'}
+	p.WritePing(false, data)
+	for {
+		switch f := p.ReadFrame().(type) {
+		case *http2.PingFrame:
+			if f.IsAck() && f.Data == data {
+				return reset
+			}
+		case *http2.RSTStreamFrame:
+			if f.StreamID != id || f.ErrCode != code || reset {
+				t.Fatalf("unexpected %v while settling stream %d\n%s", f, id, p.FrameLog())
+			}
+			reset = true
+		case *http2.WindowUpdateFrame, *http2.SettingsFrame:
+		default:
+			t.Fatalf("unexpected %v while settling stream %d\n%s", f, id, p.FrameLog())
+		}
+	}
+}
+
 // TestTrailersOnlyAccepted: "Trailers-Only" responses are accepted for any
 // call; the status, its percent-decoded message and the trailer metadata
 // reach the application, the response headers are empty.
@@ -198,6 +227,7 @@ func TestNonGRPCResponse(t *testing.T) {
 		s.p.WriteHeaders(id, false, ":status", fmt.Sprint(tt.status), "content-type", "text/html")
 		s.p.WriteData(id, true, []byte(tt.body))
 		st := wantStatus(t, wait(), tt.code, "text/html", "not application/grpc", tt.wantQuote)
+		settle(t, s.p, id, http2.ErrCodeCancel)
 		if strings.Contains(st.Message, tt.wantQuote+"x") {
 			t.Errorf("message quotes more than 1 KiB of the body: %d bytes", len(st.Message))
 		}
@@ -234,6 +264,15 @@ func TestRSTStreamFromServer(t *testing.T) {
 			// Before the response headers.
 			id, wait := s.serverStream()
 			s.p.WriteRST(id, tt.code)
+			if tt.code == http2.ErrCodeRefusedStream {
+				// "no processing occurred and the request can be retried":
+				// the client sends the call again, once; refuse that too.
+				id = s.id
+				s.id += 2
+				s.p.ExpectHeaders(id, false)
+				expectRequest(s.p, id, 1)
+				s.p.WriteRST(id, tt.code)
+			}
 			_, err := wait()
 			wantStatus(t, err, tt.want, tt.code.String())
 
@@ -432,5 +471,44 @@ func TestConnectionLostMidCall(t *testing.T) {
 			_, err := wait()
 			wantStatus(t, err, wire.Unavailable)
 		})
+	}
+}
+
+// TestResponseEncodingErrors: compression.md — a message flagged
+// compressed in a response without grpc-encoding, and a response in an
+// encoding the client does not know, fail the call with INTERNAL.
+func TestResponseEncodingErrors(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	s := newScriptedCalls(t)
+	msg := testsvc.Marshal(t, wrapperspb.String("res"))
+
+	id, wait := s.unary()
+	s.p.WriteGRPCResponseHeaders(id)
+	s.p.WriteGRPCMessage(id, false, true, msg)
+	s.p.WriteGRPCTrailers(id, 0, "")
+	wantStatus(t, wait(), wire.Internal, "grpc-encoding")
+	settle(t, s.p, id, http2.ErrCodeCancel)
+
+	id, wait = s.unary()
+	s.p.WriteGRPCResponseHeaders(id, "grpc-encoding", "br")
+	s.p.WriteGRPCMessage(id, false, true, msg)
+	s.p.WriteGRPCTrailers(id, 0, "")
+	wantStatus(t, wait(), wire.Internal, `"br"`)
+	settle(t, s.p, id, http2.ErrCodeCancel)
+
+	id, wait = s.unary()
+	s.p.WriteGRPCResponseHeaders(id, "grpc-encoding", "gzip")
+	s.p.WriteGRPCMessage(id, false, true, []byte("not gzip"))
+	s.p.WriteGRPCTrailers(id, 0, "")
+	wantStatus(t, wait(), wire.Internal)
+	settle(t, s.p, id, http2.ErrCodeCancel)
+
+	// An encoding announced but not used is fine: the flag is per message.
+	id, wait = s.unary()
+	s.p.WriteGRPCResponseHeaders(id, "grpc-encoding", "gzip")
+	s.p.WriteGRPCMessage(id, false, false, msg)
+	s.p.WriteGRPCTrailers(id, 0, "")
+	if err := wait(); err != nil {
+		t.Errorf("uncompressed message with grpc-encoding gzip: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -48,6 +49,34 @@ type Stream struct {
 
 	sendMu sync.Mutex
 	sentN  int
+	fields []hpack.HeaderField // the request headers, kept for a transparent retry
+	replay *replayBuf          // what was sent, while a transparent retry is possible
+
+	headerSeen atomic.Bool // the response headers arrived: no more retries
+}
+
+// replayBuf keeps copies of the messages a streaming call sent, so that the
+// call can be sent again on another connection if the server never
+// processed it (GOAWAY above its stream, REFUSED_STREAM). It is dropped when
+// the response headers arrive, and once it would exceed maxReplay bytes.
+type replayBuf struct {
+	msgs   [][]byte
+	size   int
+	closed bool // CloseSend was called
+}
+
+// maxReplay bounds the bytes a streaming call keeps for a transparent retry.
+const maxReplay = 64 << 10
+
+// add keeps a copy of one framed message; it reports false, and the caller
+// drops the buffer, when the bound is passed.
+func (r *replayBuf) add(data []byte) bool {
+	if r.size+len(data) > maxReplay {
+		return false
+	}
+	r.size += len(data)
+	r.msgs = append(r.msgs, append([]byte(nil), data...))
+	return true
 }
 
 // Invoke performs a unary call: it sends req, half-closes, and decodes the
@@ -116,6 +145,10 @@ func (c *Conn) start(ctx context.Context, desc *StreamDesc, method string, req p
 	if err != nil {
 		return nil, err
 	}
+	cs.fields = fields
+	if desc.ClientStreams || desc.ServerStreams {
+		cs.replay = &replayBuf{}
+	}
 	for attempt := 0; ; attempt++ {
 		tc, err := c.transport(ctx, cs.co.waitForReady)
 		if err != nil {
@@ -142,13 +175,67 @@ func (c *Conn) start(ctx context.Context, desc *StreamDesc, method string, req p
 	if req != nil {
 		cs.sentN = 1
 	}
-	if ctx.Done() != nil {
-		ts := cs.ts
-		cs.stop = context.AfterFunc(ctx, func() { ts.Cancel(http2.ErrCodeCancel) })
-	}
+	cs.watchContext()
 	cs.reader.Reset(cs.ts)
 	cs.reader.SetMaxLen(cs.co.maxRecv)
 	return cs, nil
+}
+
+// watchContext resets the current stream when the call's context ends.
+func (cs *Stream) watchContext() {
+	if cs.ctx.Done() != nil {
+		ts := cs.ts
+		cs.stop = context.AfterFunc(cs.ctx, func() { ts.Cancel(http2.ErrCodeCancel) })
+	}
+}
+
+// stream returns the call's current transport stream (a transparent retry
+// replaces it).
+func (cs *Stream) stream() *transport.Stream {
+	cs.hmu.Lock()
+	defer cs.hmu.Unlock()
+	return cs.ts
+}
+
+// retryLocked sends the call again on another connection after the server
+// refused old without processing it, replaying what was sent. The caller
+// holds sendMu. It reports whether the call goes on (also when another
+// goroutine already retried it).
+func (cs *Stream) retryLocked(old *transport.Stream) bool {
+	cs.hmu.Lock()
+	current := cs.ts
+	cs.hmu.Unlock()
+	if current != old {
+		return true
+	}
+	if cs.replay == nil || cs.headerSeen.Load() {
+		return false
+	}
+	tc, err := cs.cc.transport(cs.ctx, cs.co.waitForReady)
+	if err != nil {
+		return false
+	}
+	ts, err := tc.OpenStream(cs.fields, nil, nil, false)
+	if err != nil {
+		return false
+	}
+	for _, m := range cs.replay.msgs {
+		ts.Write(nil, m, nil, nil, false)
+	}
+	if cs.replay.closed {
+		ts.Write(nil, nil, nil, nil, true)
+	}
+	cs.replay = nil
+	cs.hmu.Lock()
+	if cs.stop != nil {
+		cs.stop()
+	}
+	cs.ts = ts
+	cs.reader.Reset(ts)
+	cs.watchContext()
+	cs.hmu.Unlock()
+	old.Release()
+	return true
 }
 
 // requestFields builds the call's request headers: the Conn's fixed fields,
@@ -211,7 +298,15 @@ func (cs *Stream) SendMsg(m proto.Message) error {
 	if err != nil {
 		return err
 	}
-	if err := cs.ts.Write(nil, data, bp, nil, false); err != nil {
+	if cs.replay != nil && (cs.headerSeen.Load() || !cs.replay.add(data)) {
+		cs.replay = nil
+	}
+	ts := cs.stream()
+	if err := ts.Write(nil, data, bp, nil, false); err != nil {
+		if transport.IsUnprocessed(ts.Err()) && cs.retryLocked(ts) {
+			cs.sentN++
+			return nil
+		}
 		return io.EOF
 	}
 	cs.sentN++
@@ -223,14 +318,20 @@ func (cs *Stream) SendMsg(m proto.Message) error {
 func (cs *Stream) CloseSend() error {
 	cs.sendMu.Lock()
 	defer cs.sendMu.Unlock()
-	cs.ts.Write(nil, nil, nil, nil, true)
+	if cs.replay != nil {
+		cs.replay.closed = true
+	}
+	ts := cs.stream()
+	if err := ts.Write(nil, nil, nil, nil, true); err != nil && transport.IsUnprocessed(ts.Err()) {
+		cs.retryLocked(ts)
+	}
 	return nil
 }
 
 // Cancel ends the call at once with RST_STREAM(CANCEL); RecvMsg then
 // returns CANCELLED.
 func (cs *Stream) Cancel() {
-	cs.ts.Cancel(http2.ErrCodeCancel)
+	cs.stream().Cancel(http2.ErrCodeCancel)
 }
 
 // Header waits for the response headers and returns their metadata. For a
@@ -366,19 +467,37 @@ func (cs *Stream) unprocessed() bool {
 // readHeader waits for the response headers and checks them; a response
 // that is not gRPC, or Trailers-Only, fixes the call's status here.
 func (cs *Stream) readHeader() error {
-	cs.hmu.Lock()
-	if cs.headerRead {
+	for {
+		cs.hmu.Lock()
+		if cs.headerRead {
+			cs.hmu.Unlock()
+			return nil
+		}
+		ts := cs.ts
 		cs.hmu.Unlock()
-		return nil
+		<-ts.HeaderDone()
+		if ts.Header() == nil && transport.IsUnprocessed(ts.Err()) {
+			// The server never processed the call: send it again, once.
+			cs.sendMu.Lock()
+			retried := cs.retryLocked(ts)
+			cs.sendMu.Unlock()
+			if retried {
+				continue
+			}
+		}
+		return cs.checkHeader(ts)
 	}
-	cs.hmu.Unlock()
-	<-cs.ts.HeaderDone()
+}
+
+// checkHeader checks the response headers of ts, which have arrived.
+func (cs *Stream) checkHeader(ts *transport.Stream) error {
 	cs.hmu.Lock()
 	defer cs.hmu.Unlock()
 	if cs.headerRead {
 		return nil
 	}
 	cs.headerRead = true
+	cs.headerSeen.Store(true)
 	// The Header call option gets the response headers, or empty metadata
 	// when there are none (Trailers-Only, a failed stream), as documented.
 	defer func() {
