@@ -292,3 +292,40 @@ type okUnimplemented struct{}
 func (okUnimplemented) UnimplementedCall(context.Context, *pb.Empty) (*pb.Empty, error) {
 	return &pb.Empty{}, nil
 }
+
+// TestSoakVerdicts walks the soak cases' verdicts: the worker split, the
+// latency bound, the failure allowance and the overall timeout.
+func TestSoakVerdicts(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	addr := start(t, testService)
+	dial, cc := dialer(t, addr)
+	base := smallSoak
+	for _, tc := range []struct {
+		name   string
+		change func(*interop.SoakConfig)
+		want   string // in the error; "" for a pass
+	}{
+		{"defaults of the test", func(*interop.SoakConfig) {}, ""},
+		{"uneven split", func(c *interop.SoakConfig) { c.Iterations, c.Workers = 3, 2 }, "cannot be spread evenly"},
+		{"too slow", func(c *interop.SoakConfig) { c.MaxLatency = time.Nanosecond }, "max acceptable latency"},
+		{"too slow but allowed", func(c *interop.SoakConfig) { c.MaxLatency, c.MaxFailures = time.Nanosecond, c.Iterations }, ""},
+		{"overall timeout", func(c *interop.SoakConfig) {
+			c.OverallTimeout, c.MinTimeBetweenRPCs = 100*time.Millisecond, time.Second
+		}, "overall timeout"},
+	} {
+		for _, name := range []string{"rpc_soak", "channel_soak"} {
+			t.Run(tc.name+"/"+name, func(t *testing.T) {
+				cfg := base
+				tc.change(&cfg)
+				run, err := interop.Lookup(name, cfg, dial)
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = run(t.Context(), cc)
+				if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+					t.Fatalf("%s = %v; want %q", name, err, tc.want)
+				}
+			})
+		}
+	}
+}

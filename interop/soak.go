@@ -12,16 +12,18 @@ import (
 	pb "grpcwire/interop/grpc_testing"
 )
 
-// The soak cases' defaults, those of grpc-go's interop client flags.
+// The soak cases' defaults are those of grpc-go's interop client flags, so
+// that a harness that passes no soak flag gets the same run from either
+// client.
 const (
-	DefaultSoakIterations         = 10
-	DefaultSoakMaxFailures        = 0
-	DefaultSoakMaxLatency         = time.Second
-	DefaultSoakOverallTimeout     = 10 * time.Second
-	DefaultSoakMinTimeBetweenRPCs = 0
-	DefaultSoakRequestSize        = largeRequestSize  // as large_unary
-	DefaultSoakResponseSize       = largeResponseSize // as large_unary
-	DefaultSoakWorkers            = 1
+	DefaultSoakIterations         = 10                // --soak_iterations
+	DefaultSoakMaxFailures        = 0                 // --soak_max_failures
+	DefaultSoakMaxLatency         = time.Second       // --soak_per_iteration_max_acceptable_latency_ms
+	DefaultSoakOverallTimeout     = 10 * time.Second  // --soak_overall_timeout_seconds
+	DefaultSoakMinTimeBetweenRPCs = 0                 // --soak_min_time_ms_between_rpcs
+	DefaultSoakRequestSize        = largeRequestSize  // --soak_request_size: as large_unary
+	DefaultSoakResponseSize       = largeResponseSize // --soak_response_size: as large_unary
+	DefaultSoakWorkers            = 1                 // --soak_num_threads
 )
 
 // SoakConfig configures rpc_soak and channel_soak: Iterations large unary
