@@ -378,6 +378,14 @@ func (st *Stream) finish(err error) {
 		hdr = respHeaders
 		trl = st.trailerFieldsLocked(wire.StatusOf(herr))
 	}
+	if len(st.header) > 0 && herr == nil {
+		// The handler set header metadata: it must arrive as headers, so
+		// headers and trailers go as two HEADERS frames (as grpc-go sends
+		// them), not as one Trailers-Only frame that would make the metadata
+		// look like trailers.
+		st.ts.Write(hdr, nil, nil, trl, true)
+		return
+	}
 	// Trailers-Only: one HEADERS frame with END_STREAM carries the status.
 	st.ts.Write(concatFields(hdr, trl), nil, nil, nil, true)
 }

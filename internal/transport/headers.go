@@ -181,7 +181,10 @@ func (c *Conn) readHeaderBlock(hf *http2.HeadersFrame) (*headerBlock, error) {
 		}
 		f, err := c.fr.ReadFrame()
 		if err != nil {
-			return nil, err
+			if ce, ok := c.frameError(err); ok {
+				return nil, ce
+			}
+			return nil, c.readFailed(err)
 		}
 		cf, ok := f.(*http2.ContinuationFrame)
 		if !ok {

@@ -117,17 +117,10 @@ func (c *Conn) readFailed(err error) error {
 	if c.closed.Load() {
 		return errClosedLocally
 	}
-	var ce http2.ConnectionError
-	switch {
-	case errors.Is(err, http2.ErrFrameTooLarge):
-		return c.protocolError(connError{http2.ErrCodeFrameSize, fmt.Sprintf("frame larger than our SETTINGS_MAX_FRAME_SIZE of %d (%v)", c.cfg.MaxFrameSize, err)})
-	case errors.As(err, &ce):
-		reason := "malformed frame"
-		if d := c.fr.ErrorDetail(); d != nil {
-			reason = d.Error()
-		}
-		return c.protocolError(connError{http2.ErrCode(ce), reason})
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	if ce, ok := c.frameError(err); ok {
+		return c.protocolError(ce)
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		c.mu.Lock()
 		ga := c.goAwayRecv
 		c.mu.Unlock()
@@ -137,6 +130,23 @@ func (c *Conn) readFailed(err error) error {
 		return fmt.Errorf("%w: %w", errPeerClosed, io.EOF)
 	}
 	return err
+}
+
+// frameError translates the Framer's errors for a malformed frame into the
+// connection error to answer with.
+func (c *Conn) frameError(err error) (connError, bool) {
+	var ce http2.ConnectionError
+	switch {
+	case errors.Is(err, http2.ErrFrameTooLarge):
+		return connError{http2.ErrCodeFrameSize, fmt.Sprintf("frame larger than our SETTINGS_MAX_FRAME_SIZE of %d (%v)", c.cfg.MaxFrameSize, err)}, true
+	case errors.As(err, &ce):
+		reason := "malformed frame"
+		if d := c.fr.ErrorDetail(); d != nil {
+			reason = d.Error()
+		}
+		return connError{http2.ErrCode(ce), reason}, true
+	}
+	return connError{}, false
 }
 
 // protocolError ends the connection for err: a connError sends GOAWAY with
