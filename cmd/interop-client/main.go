@@ -44,10 +44,16 @@ import (
 	"grpcwire/interop"
 )
 
+// The server grpc-go's interop client calls by default.
+const (
+	defaultServerHost = "localhost"
+	defaultServerPort = 10000
+)
+
 func main() {
 	var (
-		serverHost     = flag.String("server_host", "localhost", "The server host name")
-		serverPort     = flag.Int("server_port", 10000, "The server port number")
+		serverHost     = flag.String("server_host", defaultServerHost, "The server host name")
+		serverPort     = flag.Int("server_port", defaultServerPort, "The server port number")
 		hostOverride   = flag.String("server_host_override", "", "The server name used to verify the hostname returned by TLS handshake if it is not empty. Otherwise, --server_host is used.")
 		testCase       = flag.String("test_case", "large_unary", "The test case to run")
 		useTLS         = flag.Bool("use_tls", false, "Connection uses TLS if true")

@@ -43,9 +43,12 @@ import (
 // gracePeriod bounds the graceful stop on a signal.
 const gracePeriod = 10 * time.Second
 
+// defaultPort is grpc-go's interop server's default --port.
+const defaultPort = 10000
+
 func main() {
 	var (
-		port       = flag.Int("port", 10000, "The server port")
+		port       = flag.Int("port", defaultPort, "The server port")
 		host       = flag.String("host", "", "The address to listen on; empty for every interface")
 		useTLS     = flag.Bool("use_tls", false, "Connection uses TLS if true, else plain TCP")
 		certFile   = flag.String("tls_cert_file", "", "The TLS cert file (the built-in test certificate when empty)")
