@@ -156,7 +156,7 @@ func (c *Conn) transport(ctx context.Context, waitForReady bool) (*transport.Con
 		select {
 		case <-attempt:
 		case <-ctx.Done():
-			return nil, contextStatus(ctx.Err(), "while waiting for the connection")
+			return nil, c.waitFailed(ctx.Err())
 		}
 		if !waitForReady {
 			c.mu.Lock()
@@ -168,6 +168,20 @@ func (c *Conn) transport(ctx context.Context, waitForReady bool) (*transport.Con
 			}
 		}
 	}
+}
+
+// waitFailed is the status of a wait for the connection that ctx ended: it
+// names the last attempt's failure, since "deadline exceeded" alone does not
+// say what to fix.
+func (c *Conn) waitFailed(ctxErr error) error {
+	st := contextStatus(ctxErr, "while waiting for the connection")
+	c.mu.Lock()
+	lastErr := c.lastErr
+	c.mu.Unlock()
+	if lastErr != nil {
+		st = wire.NewStatus(st.Code, st.Message+"; the last connection attempt failed: "+lastErr.Error())
+	}
+	return st
 }
 
 func unavailable(err error) error {

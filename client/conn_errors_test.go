@@ -1,0 +1,139 @@
+package client_test
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"grpcwire/client"
+	"grpcwire/internal/h2test"
+	"grpcwire/internal/testsvc"
+	"grpcwire/server"
+	"grpcwire/wire"
+)
+
+// TestConnectErrorsInPlainWords pins what a person reads when a call cannot
+// reach a gRPC server: each cause of failure is named in plain words, with
+// what to do about it, and the call fails fast with UNAVAILABLE. The wording
+// checked is the part a person acts on (which side wants TLS, that the
+// server is HTTP/1.1, that the name does not resolve), not whole sentences.
+func TestConnectErrorsInPlainWords(t *testing.T) {
+	pki := newTestPKI(t, true, "localhost")
+	tests := []struct {
+		name   string
+		target func(t *testing.T) string
+		opts   []client.Option
+		want   []string
+	}{
+		{
+			name:   "connection refused",
+			target: closedPortAddr,
+			want:   []string{"connection refused", "no server is listening"},
+		},
+		{
+			name:   "DNS failure",
+			target: func(*testing.T) string { return "no-such-host.grpcwire.invalid:443" },
+			want:   []string{"cannot resolve", "no-such-host.grpcwire.invalid", "DNS"},
+		},
+		{
+			name: "HTTP/1.1 server",
+			target: func(t *testing.T) string {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+				t.Cleanup(srv.Close)
+				return srv.Listener.Addr().String()
+			},
+			want: []string{"HTTP/1.1", "not a gRPC server"},
+		},
+		{
+			name: "HTTP/1.1 server over TLS (no ALPN h2)",
+			target: func(t *testing.T) string {
+				srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+				srv.TLS = pki.serverConfig()
+				srv.StartTLS()
+				t.Cleanup(srv.Close)
+				return srv.Listener.Addr().String()
+			},
+			opts: []client.Option{client.WithTLS(&tls.Config{RootCAs: pki.Pool})},
+			want: []string{"HTTP/2", "ALPN h2", "not a gRPC server"},
+		},
+		{
+			name:   "TLS to a cleartext port",
+			target: cleartextServer,
+			opts:   []client.Option{client.WithTLS(&tls.Config{RootCAs: pki.Pool})},
+			want:   []string{"TLS", "cleartext", "without client.WithTLS"},
+		},
+		{
+			name:   "cleartext to a TLS port",
+			target: func(t *testing.T) string { return tlsServer(t, pki) },
+			want:   []string{"expect TLS", "client.WithTLS"},
+		},
+		{
+			name:   "certificate not trusted",
+			target: func(t *testing.T) string { return tlsServer(t, pki) },
+			opts:   []client.Option{client.WithTLS(&tls.Config{})}, // the system roots
+			want:   []string{"certificate", "not accepted", "RootCAs"},
+		},
+		{
+			name:   "certificate for another name",
+			target: func(t *testing.T) string { return tlsServer(t, newTestPKI(t, false, "other.example")) },
+			opts:   []client.Option{client.WithTLS(&tls.Config{RootCAs: pki.Pool})},
+			want:   []string{"certificate", "not accepted", "ServerName"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h2test.VerifyNoLeaks(t)
+			cc := testsvc.Dial(t, tt.target(t), append(tt.opts, client.WithConnectTimeout(testsvc.Timeout))...)
+			start := time.Now()
+			_, err := echo(context.Background(), cc, "x")
+			wantStatus(t, err, wire.Unavailable, tt.want...)
+			if d := time.Since(start); d > testsvc.Timeout/2 {
+				t.Errorf("the call took %v to fail; a fail-fast call must not wait for a timeout", d)
+			}
+		})
+	}
+}
+
+// TestWaitReadyDeadlineSaysWhy: when WaitReady (or a wait-for-ready call)
+// gives up at its deadline, the status says why the connection could not be
+// made, not only that time ran out.
+func TestWaitReadyDeadlineSaysWhy(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	cc := testsvc.Dial(t, closedPortAddr(t), client.WithBackoff(client.Backoff{
+		BaseDelay: 5 * time.Millisecond, Multiplier: 1, MaxDelay: 5 * time.Millisecond}))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	wantStatus(t, cc.WaitReady(ctx), wire.DeadlineExceeded, "connection refused")
+	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := echo(ctx, cc, "x", client.WaitForReady(true))
+	wantStatus(t, err, wire.DeadlineExceeded, "connection refused")
+}
+
+// closedPortAddr returns a loopback address nobody listens on.
+func closedPortAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// cleartextServer serves the test service without TLS.
+func cleartextServer(t *testing.T) string {
+	_, addr := testsvc.Start(t, nil)
+	return addr
+}
+
+// tlsServer serves the test service with TLS and the PKI's certificate.
+func tlsServer(t *testing.T, pki *testPKI) string {
+	_, addr := testsvc.Start(t, nil, server.TLS(pki.serverConfig()))
+	return addr
+}
