@@ -48,6 +48,18 @@ func (r *Reader) Reset(src io.Reader) {
 	r.srcErr, r.err = nil, nil
 }
 
+// UseBuffer gives the Reader b as its read-ahead buffer instead of one it
+// allocates on first use, so that a caller that embeds an array in a
+// longer-lived struct saves an allocation per stream. b must hold at least
+// PrefixLen bytes; the Reader keeps using it until the next UseBuffer.
+func (r *Reader) UseBuffer(b []byte) {
+	if len(b) < PrefixLen {
+		return
+	}
+	r.ahead = b
+	r.off, r.end = 0, 0
+}
+
 // SetCodec sets the codec for messages with Compressed-Flag 1, as named by the
 // stream's grpc-encoding header. nil or Identity means the stream has no
 // encoding, so that a compressed message is an error

@@ -152,6 +152,7 @@ type Conn struct {
 
 	// Reader-owned.
 	hdrDec      blockDecoder // the header block being decoded
+	hdrBlock    headerBlock  // the header block being processed
 	floods      floodState   // the peer's allowances of cheap frames
 	recvWindow  int64        // the connection's remaining receive window
 	recvUnacked int64        // received bytes not yet returned with WINDOW_UPDATE

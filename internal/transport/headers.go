@@ -55,9 +55,14 @@ func (b *headerBlock) pseudoCount() int {
 func (b *headerBlock) regularFields() []hpack.HeaderField { return b.fields[b.pseudoCount():] }
 
 // blockDecoder is the reader's HPACK decoding state for the block being
-// assembled; the decoder calls emit for every field.
+// assembled; the decoder calls emit for every field. Fields go into a slab
+// shared by the blocks of the connection, each block getting its own
+// capped sub-slice, so that decoding a block of a few fields does not
+// allocate every time; a new slab is made when one fills up (the old one is
+// freed once the streams that use its blocks are gone).
 type blockDecoder struct {
-	fields     []hpack.HeaderField
+	slab       []hpack.HeaderField
+	start      int    // where the current block begins in slab
 	size       uint32 // header list size so far (RFC 9113 §6.5.2)
 	limit      uint32
 	truncated  bool
@@ -65,8 +70,19 @@ type blockDecoder struct {
 	invalid    error // the first malformed field: a stream error
 }
 
+// slabFields is the size of a new field slab.
+const slabFields = 128
+
 func (d *blockDecoder) reset(limit uint32) {
-	*d = blockDecoder{limit: limit}
+	d.start = len(d.slab)
+	d.size, d.limit, d.truncated, d.sawRegular, d.invalid = 0, limit, false, false, nil
+}
+
+// finish returns the block's fields.
+func (d *blockDecoder) finish() []hpack.HeaderField {
+	f := d.slab[d.start:len(d.slab):len(d.slab)]
+	d.start = len(d.slab)
+	return f
 }
 
 // emit validates and keeps one decoded field (RFC 9113 §8.2 and §8.3).
@@ -96,7 +112,13 @@ func (d *blockDecoder) emit(f hpack.HeaderField) {
 		d.truncated = true
 		return
 	}
-	d.fields = append(d.fields, f)
+	if len(d.slab) == cap(d.slab) {
+		block := d.slab[d.start:]
+		slab := make([]hpack.HeaderField, len(block), max(slabFields, 2*len(block)+1))
+		copy(slab, block)
+		d.slab, d.start = slab, 0
+	}
+	d.slab = append(d.slab, f)
 }
 
 // validFieldName reports whether name is a lowercase token (RFC 9113 §8.2.1:
@@ -153,60 +175,51 @@ func (c *Conn) maxContinuations() int {
 // that follow it. Malformed fields give a stream error (the block is still
 // decoded to keep the HPACK state in step); an HPACK failure, a flood of
 // CONTINUATION frames or a block far over the size limit end the connection.
-func (c *Conn) readHeaderBlock(hf *http2.HeadersFrame) (*headerBlock, error) {
-	b := &headerBlock{
-		FrameHeader: hf.FrameHeader,
-		endStream:   hf.StreamEnded(),
-		priority:    hf.Priority,
-		hasPriority: hf.HasPriority(),
-	}
+func (c *Conn) readHeaderBlock(b *headerBlock, frag []byte, ended bool) error {
 	d := &c.hdrDec
 	d.reset(c.cfg.MaxHeaderListSize)
 	budget := 2*int64(c.cfg.MaxHeaderListSize) + int64(c.cfg.MaxFrameSize)
-	frag := hf.HeaderBlockFragment()
-	ended := hf.HeadersEnded()
 	for {
 		b.blockLen += len(frag)
 		if int64(b.blockLen) > budget {
-			return nil, connError{http2.ErrCodeEnhanceYourCalm, fmt.Sprintf("header block of more than %d bytes", budget)}
+			return connError{http2.ErrCodeEnhanceYourCalm, fmt.Sprintf("header block of more than %d bytes", budget)}
 		}
 		if _, err := c.hdec.Write(frag); err != nil {
-			return nil, connError{http2.ErrCodeCompression, "HPACK decoding failed: " + err.Error()}
+			return connError{http2.ErrCodeCompression, "HPACK decoding failed: " + err.Error()}
 		}
 		if ended {
 			break
 		}
 		if b.continuations >= c.maxContinuations() {
-			return nil, connError{http2.ErrCodeEnhanceYourCalm, fmt.Sprintf("more than %d CONTINUATION frames in one header block", c.maxContinuations())}
+			return connError{http2.ErrCodeEnhanceYourCalm, fmt.Sprintf("more than %d CONTINUATION frames in one header block", c.maxContinuations())}
 		}
 		f, err := c.fr.ReadFrame()
 		if err != nil {
 			if ce, ok := c.frameError(err); ok {
-				return nil, ce
+				return ce
 			}
-			return nil, c.readFailed(err)
+			return c.readFailed(err)
 		}
 		cf, ok := f.(*http2.ContinuationFrame)
 		if !ok {
 			// The Framer's frame-order check makes this unreachable.
-			return nil, connError{http2.ErrCodeProtocol, fmt.Sprintf("%s where a CONTINUATION was expected", f.Header().Type)}
+			return connError{http2.ErrCodeProtocol, fmt.Sprintf("%s where a CONTINUATION was expected", f.Header().Type)}
 		}
 		b.continuations++
 		frag = cf.HeaderBlockFragment()
 		ended = cf.HeadersEnded()
 	}
 	if err := c.hdec.Close(); err != nil {
-		return nil, connError{http2.ErrCodeCompression, "HPACK block ended mid-field: " + err.Error()}
+		return connError{http2.ErrCodeCompression, "HPACK block ended mid-field: " + err.Error()}
 	}
-	b.fields = d.fields
+	b.fields = d.finish()
 	b.truncated = d.truncated
 	b.Length = uint32(b.blockLen)
-	d.fields = nil
 	if d.invalid != nil {
-		return b, http2.StreamError{StreamID: b.StreamID, Code: http2.ErrCodeProtocol, Cause: d.invalid}
+		return http2.StreamError{StreamID: b.StreamID, Code: http2.ErrCodeProtocol, Cause: d.invalid}
 	}
 	if err := checkPseudos(b.fields); err != nil {
-		return b, http2.StreamError{StreamID: b.StreamID, Code: http2.ErrCodeProtocol, Cause: err}
+		return http2.StreamError{StreamID: b.StreamID, Code: http2.ErrCodeProtocol, Cause: err}
 	}
-	return b, nil
+	return nil
 }

@@ -58,6 +58,12 @@ func (c *Conn) readLoop() error {
 			}
 			continue
 		}
+		if fh.Type == http2.FrameHeaders {
+			if err := c.processHeadersFrame(fh); err != nil {
+				return c.protocolError(err)
+			}
+			continue
+		}
 		f, err := c.fr.ReadFrameForHeader(fh)
 		if err != nil {
 			var se http2.StreamError
@@ -70,20 +76,6 @@ func (c *Conn) readLoop() error {
 			return c.readFailed(err)
 		}
 		switch f := f.(type) {
-		case *http2.HeadersFrame:
-			b, berr := c.readHeaderBlock(f)
-			var se http2.StreamError
-			switch {
-			case errors.As(berr, &se):
-				if c.observing() {
-					c.observe(&FrameEvent{Header: b.FrameHeader, Fields: b.fields, Continuations: b.continuations})
-				}
-				err = c.streamError(se.StreamID, se.Code, true)
-			case berr != nil:
-				err = berr
-			default:
-				err = c.processHeaders(b)
-			}
 		case *http2.SettingsFrame:
 			err = c.processSettings(f)
 		case *http2.PingFrame:
@@ -395,6 +387,57 @@ func (c *Conn) removeStream(s *Stream) {
 	}
 }
 
+// processHeadersFrame reads a HEADERS frame's payload itself, as it does
+// for DATA (the Framer would allocate a frame per call), then the rest of
+// the header block, and processes the block.
+func (c *Conn) processHeadersFrame(fh http2.FrameHeader) error {
+	if fh.StreamID == 0 {
+		// RFC 9113 §6.2.
+		return connError{http2.ErrCodeProtocol, "HEADERS frame on stream 0"}
+	}
+	bp := bufpool.Get(int(fh.Length))
+	defer bufpool.Put(bp)
+	p := *bp
+	if _, err := io.ReadFull(c.br, p); err != nil {
+		return c.readFailed(err)
+	}
+	b := &c.hdrBlock
+	*b = headerBlock{FrameHeader: fh, endStream: fh.Flags.Has(http2.FlagHeadersEndStream)}
+	pad := 0
+	if fh.Flags.Has(http2.FlagHeadersPadded) {
+		if len(p) < 1 {
+			return connError{http2.ErrCodeFrameSize, "padded HEADERS frame without a pad length"}
+		}
+		pad = int(p[0])
+		p = p[1:]
+	}
+	if fh.Flags.Has(http2.FlagHeadersPriority) {
+		if len(p) < 5 {
+			return connError{http2.ErrCodeFrameSize, "HEADERS frame too short for its priority fields"}
+		}
+		v := uint32(p[0])<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3])
+		b.hasPriority = true
+		b.priority = http2.PriorityParam{StreamDep: v & maxStreamID, Exclusive: v&^maxStreamID != 0, Weight: p[4]}
+		p = p[5:]
+	}
+	if pad > len(p) {
+		// RFC 9113 §6.2: padding as long as the payload or longer.
+		return connError{http2.ErrCodeProtocol, "HEADERS padding exceeds the frame payload"}
+	}
+	berr := c.readHeaderBlock(b, p[:len(p)-pad], fh.Flags.Has(http2.FlagHeadersEndHeaders))
+	if berr == nil {
+		return c.processHeaders(b)
+	}
+	var se http2.StreamError
+	if errors.As(berr, &se) {
+		if c.observing() {
+			c.observe(&FrameEvent{Header: b.FrameHeader, Fields: b.fields, Continuations: b.continuations})
+		}
+		return c.streamError(se.StreamID, se.Code, true)
+	}
+	return berr
+}
+
 // processHeaders handles a HEADERS block (with its CONTINUATIONs).
 func (c *Conn) processHeaders(f *headerBlock) error {
 	if c.observing() {
@@ -550,8 +593,24 @@ func (c *Conn) processResponseHeaders(f *headerBlock) error {
 		if s.recvErr == nil {
 			s.recvErr = io.EOF
 		}
+		// The response is complete: the call is over, so the request side
+		// ends too. A client still sending resets the stream with NO_ERROR
+		// (as grpc-go does) so that both ends free it.
+		if s.sendErr == nil {
+			s.sendErr = ErrStreamDone
+		}
+		sendWait := s.sendWait
 		s.mu.Unlock()
 		s.wakeReader()
+		if sendWait != nil {
+			select {
+			case sendWait <- struct{}{}:
+			default:
+			}
+		}
+		if s.state.Load()&stSentEnd == 0 {
+			c.q.push1(writeReq{kind: reqRST, s: s, code: http2.ErrCodeNo})
+		}
 		c.recvEnded(s)
 	}
 	return nil

@@ -36,8 +36,9 @@ type Stream struct {
 
 	mu         sync.Mutex
 	chunks     []chunk // received bytes not yet read, in order
+	chunkBuf   [1]chunk
 	recvErr    error   // io.EOF after END_STREAM, or why the stream failed
-	readWait   chan struct{}
+	readWait   chan struct{} // made when a reader first has to wait
 	recvWindow int64 // bytes the peer may still send before our WINDOW_UPDATE
 	unacked    int64 // bytes read but not yet returned with WINDOW_UPDATE
 	queued     int   // bytes handed to the writer and not yet written
@@ -86,10 +87,10 @@ type chunk struct {
 func newStream(c *Conn) *Stream {
 	s := &Stream{
 		conn:          c,
-		readWait:      make(chan struct{}, 1),
 		recvWindow:    int64(c.cfg.InitialWindowSize),
 		contentLength: -1,
 	}
+	s.chunks = s.chunkBuf[:0]
 	return s
 }
 
@@ -181,7 +182,7 @@ func (s *Stream) Read(p []byte) (int, error) {
 				*ch = chunk{}
 				s.chunks = s.chunks[1:]
 				if len(s.chunks) == 0 {
-					s.chunks = s.chunks[:0:0]
+					s.chunks = s.chunkBuf[:0]
 				}
 			}
 			incr := s.consumedLocked(int64(n))
@@ -195,8 +196,12 @@ func (s *Stream) Read(p []byte) (int, error) {
 			s.mu.Unlock()
 			return 0, err
 		}
+		if s.readWait == nil {
+			s.readWait = make(chan struct{}, 1)
+		}
+		wait := s.readWait
 		s.mu.Unlock()
-		<-s.readWait
+		<-wait
 	}
 }
 
@@ -263,9 +268,14 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 }
 
 func (s *Stream) wakeReader() {
-	select {
-	case s.readWait <- struct{}{}:
-	default:
+	s.mu.Lock()
+	ch := s.readWait
+	s.mu.Unlock()
+	if ch != nil {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
 	}
 }
 
