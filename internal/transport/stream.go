@@ -37,12 +37,12 @@ type Stream struct {
 	mu         sync.Mutex
 	chunks     []chunk // received bytes not yet read, in order
 	chunkBuf   [1]chunk
-	recvErr    error   // io.EOF after END_STREAM, or why the stream failed
+	recvErr    error         // io.EOF after END_STREAM, or why the stream failed
 	readWait   chan struct{} // made when a reader first has to wait
-	recvWindow int64 // bytes the peer may still send before our WINDOW_UPDATE
-	unacked    int64 // bytes read but not yet returned with WINDOW_UPDATE
-	queued     int   // bytes handed to the writer and not yet written
-	sendErr    error // why nothing more may be written
+	recvWindow int64         // bytes the peer may still send before our WINDOW_UPDATE
+	unacked    int64         // bytes read but not yet returned with WINDOW_UPDATE
+	queued     int           // bytes handed to the writer and not yet written
+	sendErr    error         // why nothing more may be written
 	sendWait   chan struct{}
 	onAbort    func()
 	aborted    bool
