@@ -37,6 +37,7 @@ type Stream struct {
 	codec  framing.Codec
 
 	reader  framing.Reader
+	ahead   [readAhead]byte // the reader's read-ahead buffer
 	recvBuf []byte
 	recvN   int // messages received
 
@@ -53,6 +54,7 @@ type Stream struct {
 	replay *replayBuf          // what was sent, while a transparent retry is possible
 
 	headerSeen atomic.Bool // the response headers arrived: no more retries
+	halfClosed atomic.Bool // END_STREAM was queued (with a unary request, or by CloseSend)
 }
 
 // replayBuf keeps copies of the messages a streaming call sent, so that the
@@ -174,9 +176,11 @@ func (c *Conn) start(ctx context.Context, desc *StreamDesc, method string, req p
 	}
 	if req != nil {
 		cs.sentN = 1
+		cs.halfClosed.Store(true)
 	}
 	cs.watchContext()
 	cs.reader.Reset(cs.ts)
+	cs.reader.UseBuffer(cs.ahead[:])
 	cs.reader.SetMaxLen(cs.co.maxRecv)
 	return cs, nil
 }
@@ -318,6 +322,7 @@ func (cs *Stream) SendMsg(m proto.Message) error {
 func (cs *Stream) CloseSend() error {
 	cs.sendMu.Lock()
 	defer cs.sendMu.Unlock()
+	cs.halfClosed.Store(true)
 	if cs.replay != nil {
 		cs.replay.closed = true
 	}
@@ -343,7 +348,16 @@ func (cs *Stream) Header() (wire.Metadata, error) {
 	}
 	cs.hmu.Lock()
 	defer cs.hmu.Unlock()
-	return cs.header, nil
+	return orEmpty(cs.header), nil
+}
+
+// orEmpty returns md, or empty metadata for nil: the call keeps nil while
+// there is no metadata, to save an allocation per call.
+func orEmpty(md wire.Metadata) wire.Metadata {
+	if md == nil {
+		return wire.Metadata{}
+	}
+	return md
 }
 
 // Trailer returns the trailers; they are complete once RecvMsg has returned
@@ -351,7 +365,7 @@ func (cs *Stream) Header() (wire.Metadata, error) {
 func (cs *Stream) Trailer() wire.Metadata {
 	cs.hmu.Lock()
 	defer cs.hmu.Unlock()
-	return cs.trailer
+	return orEmpty(cs.trailer)
 }
 
 // RecvMsg receives the next response message into m. It returns io.EOF
@@ -405,6 +419,10 @@ func (cs *Stream) recvMsg(m proto.Message) (compressed bool, err error) {
 	return compressed, nil
 }
 
+// readAhead sizes the message reader's read-ahead buffer, kept inside the
+// call to save an allocation: a few small messages per read.
+const readAhead = 256
+
 // maxKeptRecvBuf bounds the message buffer a call keeps between messages.
 const maxKeptRecvBuf = 64 << 10
 
@@ -440,6 +458,15 @@ func (cs *Stream) endWith(st *wire.Status) error {
 	if first {
 		if cs.stop != nil {
 			cs.stop()
+		}
+		if !cs.halfClosed.Load() {
+			// The call is over but this side never half-closed: reset the
+			// stream with NO_ERROR, as grpc-go does, so that it leaves both
+			// sides' stream tables (and the peer's MAX_CONCURRENT_STREAMS
+			// count) even when the server sent no RST_STREAM of its own,
+			// and so that a later SendMsg reports io.EOF. A stream already
+			// reset, by either side, is left alone.
+			cs.stream().Cancel(http2.ErrCodeNo)
 		}
 		cs.ts.Release()
 		if cs.co.trailer != nil {
@@ -502,7 +529,7 @@ func (cs *Stream) checkHeader(ts *transport.Stream) error {
 	// when there are none (Trailers-Only, a failed stream), as documented.
 	defer func() {
 		if cs.co.header != nil {
-			*cs.co.header = cs.header
+			*cs.co.header = orEmpty(cs.header)
 		}
 	}()
 	fields := cs.ts.Header()
@@ -513,7 +540,7 @@ func (cs *Stream) checkHeader(ts *transport.Stream) error {
 	}
 	var httpStatus, contentType, encoding string
 	var hasStatus bool
-	md := wire.Metadata{}
+	var md wire.Metadata // made only when there is metadata
 	for _, f := range fields {
 		switch f.Name {
 		case wire.HeaderStatus:
@@ -526,6 +553,9 @@ func (cs *Stream) checkHeader(ts *transport.Stream) error {
 			hasStatus = true
 		default:
 			if !f.IsPseudo() {
+				if md == nil {
+					md = wire.Metadata{}
+				}
 				md.AddHeaderField(f.Name, f.Value)
 			}
 		}
@@ -583,7 +613,7 @@ func (cs *Stream) nonGRPCStatus(httpStatus, contentType string, isGRPC, ended bo
 func (cs *Stream) statusFrom(fields []hpack.HeaderField, httpStatus string) *wire.Status {
 	var code, msg, details string
 	var hasCode, hasDetails bool
-	md := wire.Metadata{}
+	var md wire.Metadata // made only when there is metadata
 	for _, f := range fields {
 		switch f.Name {
 		case wire.HeaderGRPCStatus:
@@ -594,6 +624,9 @@ func (cs *Stream) statusFrom(fields []hpack.HeaderField, httpStatus string) *wir
 			details, hasDetails = f.Value, true
 		default:
 			if !f.IsPseudo() && f.Name != wire.HeaderContentType {
+				if md == nil {
+					md = wire.Metadata{}
+				}
 				md.AddHeaderField(f.Name, f.Value)
 			}
 		}
@@ -603,8 +636,15 @@ func (cs *Stream) statusFrom(fields []hpack.HeaderField, httpStatus string) *wir
 		n, _ := strconv.Atoi(httpStatus)
 		return wire.NewStatus(wire.CodeFromHTTPStatus(n), fmt.Sprintf("grpcwire: no grpc-status in a response with HTTP status %s", httpStatus))
 	}
+	if code == "0" && msg == "" && !hasDetails {
+		return statusOK // the common case, without an allocation
+	}
 	return wire.StatusFromTrailer(code, msg, details, hasDetails)
 }
+
+// statusOK is the status of calls that end with OK; it never reaches the
+// application (RecvMsg returns io.EOF for it).
+var statusOK = &wire.Status{Code: wire.OK, Remote: true}
 
 // trailerStatus is the status once the stream ended cleanly.
 func (cs *Stream) trailerStatus() *wire.Status {

@@ -173,6 +173,7 @@ func (s *Server) handleStream(sc *serverConn, ts *transport.Stream) {
 	st.ctx.Context = ctx
 	ts.SetAbortFunc(st.cancel)
 	st.reader.Reset(ts)
+	st.reader.UseBuffer(st.ahead[:])
 	st.reader.SetMaxLen(s.opts.maxRecv)
 	if recvCodec != nil {
 		st.reader.SetCodec(recvCodec)

@@ -33,10 +33,11 @@ type Stream struct {
 	kind   CallKind
 
 	reader    framing.Reader
-	recvBuf   []byte        // message buffer, reused between messages
-	sendCodec framing.Codec // compresses response messages; nil for none
-	subtype   string        // the request's content-type subtype, echoed back
-	timer     *time.Timer   // the deadline's RST_STREAM
+	ahead     [readAhead]byte // the reader's read-ahead buffer
+	recvBuf   []byte          // message buffer, reused between messages
+	sendCodec framing.Codec   // compresses response messages; nil for none
+	subtype   string          // the request's content-type subtype, echoed back
+	timer     *time.Timer     // the deadline's RST_STREAM
 
 	mdOnce sync.Once
 	md     wire.Metadata // incoming metadata, parsed on first use
@@ -227,6 +228,10 @@ func (st *Stream) recvMsg(m proto.Message) error {
 	}
 	return nil
 }
+
+// readAhead sizes the message reader's read-ahead buffer, kept inside the
+// call to save an allocation: a few small messages per read.
+const readAhead = 256
 
 // maxKeptRecvBuf bounds the message buffer a stream keeps between messages.
 const maxKeptRecvBuf = 64 << 10
