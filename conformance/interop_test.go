@@ -65,22 +65,6 @@ var interopCases = []interopCase{
 	{name: "channel_soak", grpcGoClient: true},
 }
 
-// bugDeadlineReset: grpcwire's server resets a call with RST_STREAM(CANCEL)
-// at its deadline, as grpc-go's does. When that reset reaches grpcwire's
-// client before the client's own deadline timer has fired (the two fire
-// within microseconds of each other), the client reports CANCELLED
-// ("the server reset the stream with RST_STREAM CANCEL") instead of
-// DEADLINE_EXCEEDED, failing timeout_on_sleeping_server about one run in
-// seven. grpc-go's client maps a CANCEL reset received once the call's
-// deadline has passed to DEADLINE_EXCEEDED (http2_client.go,
-// handleRSTStream); client/stream.go streamFailure should do the same,
-// checking the context's deadline against time.Now() rather than ctx.Err(),
-// which the timer may not have set yet.
-var bugDeadlineReset = grpcwireBug{
-	where: "client",
-	what:  "an RST_STREAM(CANCEL) that arrives after the call's deadline but before the client's timer fires is reported as CANCELLED, not DEADLINE_EXCEEDED",
-}
-
 // security is cleartext or TLS, with the flags of each program.
 type security struct {
 	name string
@@ -242,10 +226,6 @@ func runOurs(t *testing.T, m *matrix, col string, c interopCase, bin, host, port
 		return
 	}
 	if res.code != 0 {
-		if c.name == "timeout_on_sleeping_server" && strings.Contains(res.out, "RST_STREAM CANCEL") {
-			m.set(c.name, col, "pass (known client bug skipped this run)")
-			bugDeadlineReset.skipIf(t, true)
-		}
 		m.set(c.name, col, "FAIL")
 		t.Fatalf("grpcwire's interop client, %s: exit %d\n%s", c.name, res.code, res.out)
 	}

@@ -70,17 +70,6 @@ func dialer(t *testing.T, addr string, opts ...client.Option) (func() (*client.C
 	return dial, cc
 }
 
-// knownDeadlineBug reports the client bug that makes
-// timeout_on_sleeping_server flaky: when the server's RST_STREAM(CANCEL),
-// sent at the deadline, reaches the client before the client's own
-// deadline timer has run, the client reports CANCELLED instead of
-// DEADLINE_EXCEEDED (client/stream.go streamFailure; grpc-go maps a CANCEL
-// reset after the deadline to DEADLINE_EXCEEDED).
-func knownDeadlineBug(name string, err error) bool {
-	return name == "timeout_on_sleeping_server" && wire.CodeOf(err) == wire.Canceled &&
-		strings.Contains(err.Error(), "RST_STREAM CANCEL")
-}
-
 // runAll runs every case on cc and fails t for each that fails.
 func runAll(t *testing.T, cc *client.Conn, dial func() (*client.Conn, error)) {
 	t.Helper()
@@ -89,9 +78,6 @@ func runAll(t *testing.T, cc *client.Conn, dial func() (*client.Conn, error)) {
 			ctx, cancel := context.WithTimeout(t.Context(), caseTimeout)
 			defer cancel()
 			if err := c.Run(ctx, cc); err != nil {
-				if knownDeadlineBug(c.Name, err) {
-					t.Skipf("known client bug (CANCEL reset after the deadline reported as CANCELLED): %v", err)
-				}
 				t.Fatal(err)
 			}
 		})
