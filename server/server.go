@@ -204,7 +204,13 @@ func (s *Server) serveConn(nc net.Conn) {
 			tc.SetDeadline(time.Now().Add(s.opts.handshakeTimeout))
 		}
 		if err := tc.Handshake(); err != nil {
-			s.opts.logger.Info("grpcwire: TLS handshake failed", "remote", peer.Addr.String(), "err", err)
+			var rhe tls.RecordHeaderError
+			if errors.As(err, &rhe) {
+				s.opts.logger.Info("grpcwire: TLS handshake failed: the client did not start TLS; it speaks cleartext to this TLS port (have it dial with TLS)",
+					"remote", peer.Addr.String(), "first_bytes", fmt.Sprintf("%q", rhe.RecordHeader[:]))
+			} else {
+				s.opts.logger.Info("grpcwire: TLS handshake failed", "remote", peer.Addr.String(), "err", err)
+			}
 			nc.Close()
 			return
 		}
