@@ -42,6 +42,7 @@ func TestHandlerPanicFailsOnlyItsCall(t *testing.T) {
 	p.WriteGRPCRequestHeaders(3, testsvc.EchoPath, false)
 	p.WriteGRPCMessage(3, true, false, testsvc.Marshal(t, wrapperspb.String("panic")))
 	msg := checkTrailersOnly(t, p.ExpectHeaders(3, true), wire.Internal)
+	settle(t, p, 3)
 	if !strings.Contains(msg, "panicked") || !strings.Contains(msg, testsvc.EchoPath) {
 		t.Errorf("grpc-message %q should say that the handler of %s panicked", msg, testsvc.EchoPath)
 	}
@@ -54,11 +55,13 @@ func TestHandlerPanicFailsOnlyItsCall(t *testing.T) {
 	p.ExpectHeaders(5, false)
 	p.ExpectGRPCMessage(5)
 	p.ExpectGRPCStatus(5, int(wire.Internal))
+	settle(t, p, 5)
 
 	// The call in flight and a new one still work.
 	p.WriteGRPCMessage(1, true, false, testsvc.Marshal(t, wrapperspb.String("after")))
 	p.ExpectGRPCMessage(1)
 	p.ExpectGRPCStatus(1, 0)
+	settle(t, p, 1)
 	p.WriteGRPCRequestHeaders(7, testsvc.EchoPath, false)
 	p.WriteGRPCMessage(7, true, false, testsvc.Marshal(t, wrapperspb.String("ok")))
 	p.ExpectHeaders(7, false)

@@ -3,7 +3,9 @@ package server_test
 import (
 	"context"
 	"io"
+	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -141,4 +143,51 @@ func TestGracefulStopLetsCallsFinish(t *testing.T) {
 	if st := wire.StatusOf(err); st.Code != wire.Unavailable {
 		t.Errorf("a call after GracefulStop ended with %v, want UNAVAILABLE", st)
 	}
+}
+
+// TestStopWhileHandlerBlockedInSend: a handler blocked by flow control (the
+// client reads nothing) is released by Stop, which returns. synctest.Wait
+// returns once every goroutine of the bubble is blocked: the handler is
+// then waiting for credit.
+func TestStopWhileHandlerBlockedInSend(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	synctest.Test(t, func(t *testing.T) {
+		blocked := make(chan error, 1)
+		srv := server.New()
+		chunk := wrapperspb.String(strings.Repeat("x", 64<<10))
+		srv.Register((&testsvc.Service{
+			Chat: func(st server.BidiStreamingServer[wrapperspb.StringValue, wrapperspb.StringValue]) error {
+				for {
+					if err := st.Send(chunk); err != nil {
+						blocked <- err
+						return err
+					}
+				}
+			},
+		}).Desc())
+		ln := testsvc.NewPipeListener()
+		testsvc.ServeListener(t, srv, ln)
+		cc := testsvc.Dial(t, "pipe:0", client.WithDialer(ln.Dial))
+		bs, err := client.NewBidiStream[wrapperspb.StringValue, wrapperspb.StringValue](context.Background(), cc, testsvc.ChatPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bs.Recv(); err != nil { // the handler is sending
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		srv.Stop()
+		if err := <-blocked; err == nil {
+			t.Error("the blocked Send returned nil")
+		}
+		// What arrived before Stop is still readable; then the call fails.
+		for range 100 {
+			if _, err = bs.Recv(); err != nil {
+				break
+			}
+		}
+		if st := wire.StatusOf(err); st.Code != wire.Unavailable {
+			t.Errorf("after Stop the call ended with %v, want UNAVAILABLE", st)
+		}
+	})
 }

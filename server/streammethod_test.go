@@ -46,6 +46,7 @@ func TestStreamMethodEnforcesOneRequest(t *testing.T) {
 		p.ExpectHeaders(id, false)
 		p.ExpectGRPCMessage(id)
 		p.ExpectGRPCStatus(id, 0)
+		settle(t, p, id)
 		if err := <-secondRecv; !errors.Is(err, io.EOF) {
 			t.Errorf("%s: the handler's second RecvMsg = %v, want io.EOF", path, err)
 		}
@@ -56,6 +57,7 @@ func TestStreamMethodEnforcesOneRequest(t *testing.T) {
 		if msg := checkTrailersOnly(t, p.ExpectHeaders(id, true), wire.Unimplemented); !strings.Contains(msg, "cardinality") {
 			t.Errorf("%s without request: grpc-message %q", path, msg)
 		}
+		settle(t, p, id)
 		id += 2
 
 		// Two.
