@@ -363,6 +363,10 @@ func (c *Conn) noteLocalReset(id uint32) {
 	if c.resetByUs == nil {
 		c.resetByUs = make(map[uint32]struct{}, recentResets)
 	}
+	if _, ok := c.resetByUs[id]; ok {
+		c.resetMu.Unlock()
+		return
+	}
 	if old := c.resetRing[c.resetNext]; old != 0 {
 		delete(c.resetByUs, old)
 	}

@@ -417,6 +417,23 @@ func (c *Conn) streamError(id uint32, code http2.ErrCode, opening bool) error {
 		c.q.push1(writeReq{kind: reqRST, s: s, code: code, ctl: true})
 		return nil
 	}
+	c.noteLocalReset(id)
+	c.q.push1(writeReq{kind: reqRST, n: id, code: code, ctl: true})
+	return nil
+}
+
+// refuseStream answers a stream the peer opened that this side will not
+// serve with RST_STREAM(code). The id is noted as reset at once rather than
+// when the writer gets to it, so that the DATA the peer sent right behind
+// its HEADERS is ignored, not answered with a second RST_STREAM
+// (STREAM_CLOSED): RFC 9113 §5.1, "after sending a RST_STREAM ... the
+// endpoint MUST ignore frames that it receives on closed streams". Like
+// every answer to the peer, it is bounded by queuedControl.
+func (c *Conn) refuseStream(id uint32, code http2.ErrCode) error {
+	if !c.queuedControl() {
+		return flood("RST_STREAMs the peer does not read")
+	}
+	c.noteLocalReset(id)
 	c.q.push1(writeReq{kind: reqRST, n: id, code: code, ctl: true})
 	return nil
 }
@@ -537,8 +554,7 @@ func (c *Conn) processRequestHeaders(f *headerBlock) error {
 	if refused || full {
 		// RFC 9113 §5.1.2 and §6.8: a stream over the limit, or opened after
 		// GOAWAY, is refused; the client may retry it.
-		c.q.push1(writeReq{kind: reqRST, n: id, code: http2.ErrCodeRefusedStream})
-		return nil
+		return c.refuseStream(id, http2.ErrCodeRefusedStream)
 	}
 	s = newStream(c)
 	s.id.Store(id)
@@ -548,14 +564,12 @@ func (c *Conn) processRequestHeaders(f *headerBlock) error {
 		s.headerTooLarge = true
 	} else if err := checkRequestHeaders(f.fields); err != nil {
 		c.log.Debug("grpcwire: malformed request", "stream", id, "err", err)
-		c.q.push1(writeReq{kind: reqRST, n: id, code: http2.ErrCodeProtocol})
-		return nil
+		return c.refuseStream(id, http2.ErrCodeProtocol)
 	}
 	if cl := headerValue(f.regularFields(), "content-length"); cl != "" {
 		v, err := strconv.ParseInt(cl, 10, 64)
 		if err != nil || v < 0 {
-			c.q.push1(writeReq{kind: reqRST, n: id, code: http2.ErrCodeProtocol})
-			return nil
+			return c.refuseStream(id, http2.ErrCodeProtocol)
 		}
 		s.contentLength = v
 	}
@@ -564,8 +578,7 @@ func (c *Conn) processRequestHeaders(f *headerBlock) error {
 		s.recvErr = io.EOF
 		s.state.Store(stRecvEnd)
 		if s.contentLength > 0 {
-			c.q.push1(writeReq{kind: reqRST, n: id, code: http2.ErrCodeProtocol})
-			return nil
+			return c.refuseStream(id, http2.ErrCodeProtocol)
 		}
 	}
 	// Rapid-reset defence: a stream's handler holds a slot until it ends,
