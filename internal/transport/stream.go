@@ -257,6 +257,10 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 		incr = s.consumedLocked(pad)
 	}
 	if end {
+		// The state bit goes first: once a reader sees io.EOF, a writer
+		// ending the stream must know that the peer half-closed, or it
+		// would reset a stream that is already complete.
+		s.state.Or(stRecvEnd)
 		s.recvErr = io.EOF
 	}
 	s.mu.Unlock()
