@@ -89,7 +89,7 @@ func (w *writer) loop() {
 			yielded = false
 			continue // look again before flushing: more may have come
 		}
-		if !yielded && w.bw.n > 0 && w.bw.n < minBatch {
+		if !yielded && w.bw.buffered() > 0 && w.bw.buffered() < minBatch {
 			// A small batch: give the goroutines that are about to queue
 			// frames one chance to run first, so that they leave in the
 			// same write. One syscall per batch instead of per call is most
@@ -315,7 +315,7 @@ func (w *writer) writeNow(s *Stream, r *writeReq) bool {
 	s.sent += n
 	w.connWindow -= n
 	s.release(int(n))
-	bufpool.Put(r.buf)
+	w.bw.hold(r.buf)
 	if r.end {
 		w.endedLocal(s)
 	}
@@ -432,7 +432,7 @@ func (w *writer) writeStream(s *Stream) int64 {
 		written += n
 		s.release(int(n))
 		if len(r.data) == 0 {
-			bufpool.Put(r.buf)
+			w.bw.hold(r.buf)
 			*r = writeReq{}
 			s.wqHead++
 			if end {
@@ -449,7 +449,7 @@ func (w *writer) dropQueued(s *Stream) {
 		r := &s.wq[i]
 		if r.kind == reqData {
 			s.release(len(r.data))
-			bufpool.Put(r.buf)
+			w.bw.hold(r.buf) // frames of it may be in the batch
 		}
 		*r = writeReq{}
 	}
@@ -552,7 +552,7 @@ func (w *writer) writeData(s *Stream, data []byte, end bool) {
 		w.fail(err)
 		return
 	}
-	if _, err := w.bw.Write(data); err != nil {
+	if err := w.bw.writeRef(data); err != nil {
 		w.fail(err)
 		return
 	}
@@ -812,17 +812,33 @@ func (w *writer) removeWaiting(s *Stream) {
 	}
 }
 
-// batchWriter buffers frames until the writer flushes. Its buffer comes from
-// the pool when writing starts and goes back at each flush, so an idle
-// connection holds no write buffer.
+// batchWriter gathers frames until the writer flushes, then writes them with
+// one writev. Small writes (frame headers, HEADERS blocks, control frames)
+// are copied into a pooled buffer; large DATA payloads are not copied at all:
+// the batch refers to the message buffer itself, which is held until the
+// flush. The pooled buffer goes back at each flush, so an idle connection
+// holds no write buffer.
 type batchWriter struct {
-	nc   net.Conn
-	size int
-	bp   *[]byte
-	n    int
-	err  error
+	nc       net.Conn
+	size     int     // size of a small-write buffer
+	bp       *[]byte // the small-write buffer being filled
+	n        int     // bytes used in bp
+	segStart int     // where bp's segment not yet in iov begins
+	iov      net.Buffers
+	held     []*[]byte // buffers to release after the flush
+	pending  int       // bytes in the batch
+	err      error
 }
 
+// Batching bounds: a payload this large is referenced rather than copied;
+// a batch this large is written without waiting for the writer's flush.
+const (
+	refMin      = 2048
+	maxBatch    = 256 << 10
+	maxBatchIOV = 256
+)
+
+// Write copies p into the batch.
 func (b *batchWriter) Write(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
@@ -830,52 +846,93 @@ func (b *batchWriter) Write(p []byte) (int, error) {
 	total := len(p)
 	for len(p) > 0 {
 		if b.bp == nil {
-			if len(p) >= b.size {
-				// Nothing buffered and a large write: straight to the socket.
-				if _, err := b.nc.Write(p); err != nil {
-					b.err = err
-					return 0, err
-				}
-				return total, nil
-			}
 			b.bp = bufpool.Get(b.size)
-			b.n = 0
+			b.n, b.segStart = 0, 0
 		}
 		buf := (*b.bp)[:b.size]
 		c := copy(buf[b.n:], p)
 		b.n += c
+		b.pending += c
 		p = p[c:]
 		if b.n == b.size {
-			if err := b.Flush(); err != nil {
-				return 0, err
-			}
+			b.seal()
+			b.held = append(b.held, b.bp)
+			b.bp = nil
 		}
+	}
+	if b.pending >= maxBatch {
+		return total, b.Flush()
 	}
 	return total, nil
 }
 
-// Flush writes what is buffered and returns the buffer to the pool.
-func (b *batchWriter) Flush() error {
+// writeRef adds p to the batch without copying it: p must stay unchanged
+// until the next flush (its buffer goes to hold).
+func (b *batchWriter) writeRef(p []byte) error {
 	if b.err != nil {
 		return b.err
 	}
-	if b.bp == nil {
-		return nil
+	if len(p) < refMin {
+		_, err := b.Write(p)
+		return err
 	}
-	if b.n > 0 {
-		if _, err := b.nc.Write((*b.bp)[:b.n]); err != nil {
-			b.err = err
-			return err
-		}
+	b.seal()
+	b.iov = append(b.iov, p)
+	b.pending += len(p)
+	if b.pending >= maxBatch || len(b.iov) >= maxBatchIOV {
+		return b.Flush()
 	}
-	b.release()
 	return nil
 }
 
+// seal moves the filled, not yet listed part of the small buffer into iov.
+func (b *batchWriter) seal() {
+	if b.bp != nil && b.n > b.segStart {
+		b.iov = append(b.iov, (*b.bp)[b.segStart:b.n])
+		b.segStart = b.n
+	}
+}
+
+// hold keeps bp until the next flush, when it goes back to the pool: the
+// batch may refer to it.
+func (b *batchWriter) hold(bp *[]byte) {
+	if bp != nil {
+		b.held = append(b.held, bp)
+	}
+}
+
+// buffered is how many bytes wait for the flush.
+func (b *batchWriter) buffered() int { return b.pending }
+
+// Flush writes the batch and returns every buffer to the pool.
+func (b *batchWriter) Flush() error {
+	if b.err != nil {
+		b.release()
+		return b.err
+	}
+	b.seal()
+	if len(b.iov) > 0 {
+		iov := b.iov
+		if _, err := iov.WriteTo(b.nc); err != nil {
+			b.err = err
+		}
+	}
+	b.release()
+	return b.err
+}
+
+// release drops the batch and returns its buffers to the pool.
 func (b *batchWriter) release() {
+	clear(b.iov[:cap(b.iov)])
+	b.iov = b.iov[:0]
+	for i, bp := range b.held {
+		bufpool.Put(bp)
+		b.held[i] = nil
+	}
+	b.held = b.held[:0]
 	if b.bp != nil {
 		bufpool.Put(b.bp)
 		b.bp = nil
-		b.n = 0
 	}
+	b.n, b.segStart, b.pending = 0, 0, 0
 }
