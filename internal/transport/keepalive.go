@@ -93,7 +93,11 @@ func (c *Conn) keepaliveTick() {
 	last := time.Unix(0, c.lastRead.Load())
 	if !k.pingAt.IsZero() {
 		switch {
-		case last.After(k.pingAt):
+		case !last.Before(k.pingAt):
+			// Something arrived since the PING left (at the same instant
+			// counts: a coarse clock, or a fake one, may not tell them
+			// apart, and nothing read before the PING has that time, since
+			// the PING only leaves after a quiet period).
 			k.pingAt = time.Time{}
 			k.ping.Reset(max(cfg.Time-now.Sub(last), time.Millisecond))
 		case now.Sub(k.pingAt) >= timeout:
