@@ -36,10 +36,9 @@ type Stream struct {
 	stop   func() bool // stops the context watch
 	codec  framing.Codec
 
-	reader  framing.Reader
-	ahead   [readAhead]byte // the reader's read-ahead buffer
-	recvBuf []byte
-	recvN   int // messages received
+	reader framing.Reader
+	ahead  [readAhead]byte // the reader's read-ahead buffer
+	recvN  int             // messages received
 
 	hmu        sync.Mutex
 	headerRead bool
@@ -181,6 +180,7 @@ func (c *Conn) start(ctx context.Context, desc *StreamDesc, method string, req p
 	cs.watchContext()
 	cs.reader.Reset(cs.ts)
 	cs.reader.UseBuffer(cs.ahead[:])
+	cs.reader.SetAlloc(bufpool.GetSlice)
 	cs.reader.SetMaxLen(cs.co.maxRecv)
 	return cs, nil
 }
@@ -391,7 +391,7 @@ func (cs *Stream) recvMsg(m proto.Message) (compressed bool, err error) {
 	if st := cs.finalStatus(); st != nil {
 		return false, cs.endWith(st)
 	}
-	msg, compressed, err := cs.reader.ReadMessage(cs.recvBuf)
+	msg, compressed, err := cs.reader.ReadMessage(nil)
 	if err == io.EOF {
 		st := cs.trailerStatus()
 		if st.Code == wire.OK && !cs.desc.ServerStreams && cs.recvN == 0 {
@@ -402,10 +402,9 @@ func (cs *Stream) recvMsg(m proto.Message) (compressed bool, err error) {
 	if err != nil {
 		return false, cs.endWith(cs.recvFailure(err))
 	}
-	if cap(msg) <= maxKeptRecvBuf {
-		cs.recvBuf = msg[:0]
-	}
-	if err := proto.Unmarshal(msg, m); err != nil {
+	err = unmarshalOpts.Unmarshal(msg, m)
+	bufpool.PutSlice(msg) // from the pool (Reader.SetAlloc), or dropped
+	if err != nil {
 		st := wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: cannot parse the response message as %s: %v", m.ProtoReflect().Descriptor().FullName(), err))
 		cs.ts.Cancel(http2.ErrCodeCancel)
 		return false, cs.endWith(st)
@@ -423,13 +422,15 @@ func (cs *Stream) recvMsg(m proto.Message) (compressed bool, err error) {
 // call to save an allocation: a few small messages per read.
 const readAhead = 256
 
-// maxKeptRecvBuf bounds the message buffer a call keeps between messages.
-const maxKeptRecvBuf = 64 << 10
+// unmarshalOpts decodes messages from pooled buffers: lazy decoding, which
+// would keep referring to the buffer, is off.
+var unmarshalOpts = proto.UnmarshalOptions{NoLazyDecoding: true}
 
 // recvEnd reads the end of a call that takes one response message, after
 // that message: the trailers with OK, or the call's failure.
 func (cs *Stream) recvEnd() error {
-	_, _, err := cs.reader.ReadMessage(cs.recvBuf)
+	extra, _, err := cs.reader.ReadMessage(nil)
+	bufpool.PutSlice(extra)
 	switch {
 	case err == io.EOF:
 		if err := cs.endWith(cs.trailerStatus()); err != io.EOF {

@@ -26,10 +26,11 @@ type Reader struct {
 	maxLen int   // max receive size; < 0: no limit
 	codec  Codec // the stream's grpc-encoding; nil for none or identity
 
-	ahead    []byte // read-ahead buffer, allocated on first use
-	off, end int    // ahead[off:end] holds bytes read but not yet consumed
-	srcErr   error  // error from src, returned once ahead is drained
-	err      error  // sticky error from ReadMessage
+	ahead    []byte             // read-ahead buffer, allocated on first use
+	alloc    func(n int) []byte // message buffers, when set (SetAlloc)
+	off, end int                // ahead[off:end] holds bytes read but not yet consumed
+	srcErr   error              // error from src, returned once ahead is drained
+	err      error              // sticky error from ReadMessage
 }
 
 // NewReader returns a Reader of messages from r that rejects any message over
@@ -59,6 +60,12 @@ func (r *Reader) UseBuffer(b []byte) {
 	r.ahead = b
 	r.off, r.end = 0, 0
 }
+
+// SetAlloc makes the Reader take message buffers from alloc when the buffer
+// passed to ReadMessage is too small, so that a caller can pool them; nil
+// restores plain allocation. alloc(n) must return a slice of length n. The
+// receive limit is checked before alloc is called.
+func (r *Reader) SetAlloc(alloc func(n int) []byte) { r.alloc = alloc }
 
 // SetCodec sets the codec for messages with Compressed-Flag 1, as named by the
 // stream's grpc-encoding header. nil or Identity means the stream has no
@@ -133,9 +140,12 @@ func (r *Reader) readMessage(buf []byte) ([]byte, bool, error) {
 	}
 	if !compressed {
 		var msg []byte
-		if cap(buf) >= n {
+		switch {
+		case cap(buf) >= n:
 			msg = buf[:n]
-		} else {
+		case r.alloc != nil:
+			msg = r.alloc(n)
+		default:
 			msg = make([]byte, n)
 		}
 		if err := r.readBody(msg); err != nil {

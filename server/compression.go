@@ -1,6 +1,7 @@
 package server
 
 import (
+	"grpcwire/internal/bufpool"
 	"io"
 
 	"google.golang.org/protobuf/proto"
@@ -31,7 +32,9 @@ func (st *Stream) RecvMsgCompressed(m proto.Message) (compressed bool, err error
 		return false, err
 	}
 	st.gotRequest = true
-	switch _, _, err := st.reader.ReadMessage(st.recvBuf); {
+	extra, _, err := st.reader.ReadMessage(nil)
+	bufpool.PutSlice(extra)
+	switch {
 	case err == io.EOF:
 		return compressed, nil
 	case err == nil:
@@ -43,17 +46,16 @@ func (st *Stream) RecvMsgCompressed(m proto.Message) (compressed bool, err error
 
 // recvMsgCompressed is recvMsg keeping the Compressed-Flag.
 func (st *Stream) recvMsgCompressed(m proto.Message) (bool, error) {
-	msg, compressed, err := st.reader.ReadMessage(st.recvBuf)
+	msg, compressed, err := st.reader.ReadMessage(nil)
 	if err != nil {
 		if err == io.EOF {
 			return false, io.EOF
 		}
 		return false, st.recvError(err)
 	}
-	if cap(msg) <= maxKeptRecvBuf {
-		st.recvBuf = msg[:0]
-	}
-	if err := proto.Unmarshal(msg, m); err != nil {
+	err = unmarshalOpts.Unmarshal(msg, m)
+	bufpool.PutSlice(msg) // from the pool (Reader.SetAlloc), or dropped
+	if err != nil {
 		return false, wire.Errorf(wire.Internal, "grpcwire: cannot parse the request message as %s: %v", m.ProtoReflect().Descriptor().FullName(), err)
 	}
 	return compressed, nil

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"grpcwire/internal/bufpool"
 	"iter"
 	"runtime"
 	"strings"
@@ -174,6 +175,7 @@ func (s *Server) handleStream(sc *serverConn, ts *transport.Stream) {
 	ts.SetAbortFunc(st.cancel)
 	st.reader.Reset(ts)
 	st.reader.UseBuffer(st.ahead[:])
+	st.reader.SetAlloc(bufpool.GetSlice)
 	st.reader.SetMaxLen(s.opts.maxRecv)
 	if recvCodec != nil {
 		st.reader.SetCodec(recvCodec)

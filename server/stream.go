@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 	"sync"
 	"time"
@@ -34,7 +33,6 @@ type Stream struct {
 
 	reader    framing.Reader
 	ahead     [readAhead]byte // the reader's read-ahead buffer
-	recvBuf   []byte          // message buffer, reused between messages
 	sendCodec framing.Codec   // compresses response messages; nil for none
 	subtype   string          // the request's content-type subtype, echoed back
 	timer     *time.Timer     // the deadline's RST_STREAM
@@ -186,55 +184,24 @@ func (st *Stream) SetCompressMessages(on bool) {
 // UNIMPLEMENTED ("Request cardinality violation", doc/statuscodes.md) for
 // none or more, and later calls return io.EOF.
 func (st *Stream) RecvMsg(m proto.Message) error {
-	if st.kind.ClientStreams() {
-		return st.recvMsg(m)
-	}
-	if st.gotRequest {
-		return io.EOF
-	}
-	if err := st.recvMsg(m); err != nil {
-		if err == io.EOF {
-			return wire.Errorf(wire.Unimplemented, "request cardinality violation: the client half-closed without sending the one request message %s requires", st.method)
-		}
-		return err
-	}
-	st.gotRequest = true
-	// The next read must see the client's half-close.
-	switch _, _, err := st.reader.ReadMessage(st.recvBuf); {
-	case err == io.EOF:
-		return nil
-	case err == nil:
-		return wire.Errorf(wire.Unimplemented, "request cardinality violation: the client sent more than the one request message %s requires", st.method)
-	default:
-		return st.recvError(err)
-	}
+	_, err := st.RecvMsgCompressed(m)
+	return err
 }
 
 // recvMsg receives the next request message into m, whatever the call's
 // kind.
 func (st *Stream) recvMsg(m proto.Message) error {
-	msg, _, err := st.reader.ReadMessage(st.recvBuf)
-	if err != nil {
-		if err == io.EOF {
-			return io.EOF
-		}
-		return st.recvError(err)
-	}
-	if cap(msg) <= maxKeptRecvBuf {
-		st.recvBuf = msg[:0]
-	}
-	if err := proto.Unmarshal(msg, m); err != nil {
-		return wire.Errorf(wire.Internal, "grpcwire: cannot parse the request message as %s: %v", m.ProtoReflect().Descriptor().FullName(), err)
-	}
-	return nil
+	_, err := st.recvMsgCompressed(m)
+	return err
 }
+
+// unmarshalOpts decodes messages from pooled buffers: lazy decoding, which
+// would keep referring to the buffer, is off.
+var unmarshalOpts = proto.UnmarshalOptions{NoLazyDecoding: true}
 
 // readAhead sizes the message reader's read-ahead buffer, kept inside the
 // call to save an allocation: a few small messages per read.
 const readAhead = 256
-
-// maxKeptRecvBuf bounds the message buffer a stream keeps between messages.
-const maxKeptRecvBuf = 64 << 10
 
 // recvError turns a read failure into the status the call ends with.
 func (st *Stream) recvError(err error) error {

@@ -63,3 +63,32 @@ func Put(bp *[]byte) {
 	*bp = (*bp)[:0]
 	pools[c].Put(bp)
 }
+
+// boxes holds spare *[]byte headers for GetSlice and PutSlice, so that
+// pooling a plain []byte does not allocate a header each time.
+var boxes sync.Pool
+
+// GetSlice is Get for callers that keep a plain []byte: it returns a slice
+// of length n whose capacity is a size class.
+func GetSlice(n int) []byte {
+	bp := Get(n)
+	b := *bp
+	*bp = nil
+	boxes.Put(bp)
+	return b
+}
+
+// PutSlice returns a slice obtained from GetSlice (or from Get). Slices whose
+// capacity is not a size class are dropped.
+func PutSlice(b []byte) {
+	c := class(cap(b))
+	if c < 0 || 1<<(c+minShift) != cap(b) {
+		return
+	}
+	bp, _ := boxes.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	*bp = b[:0]
+	pools[c].Put(bp)
+}

@@ -39,3 +39,15 @@ func BenchmarkGetPut(b *testing.B) {
 		Put(Get(16384))
 	}
 }
+
+func TestSliceRoundTrip(t *testing.T) {
+	b := GetSlice(3000)
+	if len(b) != 3000 || cap(b) != 4096 {
+		t.Fatalf("len %d cap %d", len(b), cap(b))
+	}
+	PutSlice(b)
+	PutSlice(make([]byte, 10, 100)) // not a class: dropped
+	if n := testing.AllocsPerRun(100, func() { PutSlice(GetSlice(1000)) }); n > 0 {
+		t.Errorf("GetSlice/PutSlice allocate %v times per round", n)
+	}
+}
