@@ -1,0 +1,20 @@
+package client
+
+import (
+	"io"
+
+	"grpcwire/internal/transport"
+	"grpcwire/trace"
+)
+
+// WithTrace prints every frame of every connection the client makes to w as
+// it is read or written, with decoded headers and messages (see package
+// trace for the format and the options). It is the frame trace of
+// users-client -trace, for watching a call on the wire beside grpc/grpc
+// doc/PROTOCOL-HTTP2.md; it is built on WithFrameObserver, which it replaces.
+func WithTrace(w io.Writer, opts ...trace.Option) Option {
+	t := trace.New(w, opts...)
+	return WithFrameObserver(func(ci ConnInfo) transport.Observer {
+		return t.Conn(trace.Client, ci.LocalAddr, ci.RemoteAddr, ci.Start)
+	})
+}

@@ -1,0 +1,143 @@
+// Command users-server is the seed tutorial's server, on grpcwire: it serves
+// the users.Users service of users.proto on :50051.
+//
+//	CreateUser prints the call's metadata on one line, as the seed's Python
+//	           server prints dict(context.invocation_metadata()):
+//	               {'user-agent': 'grpc-go-grpcwire/0.1.0', 'ip': '127.0.0.1'}
+//	           and returns the user with user_id 1. It refuses an empty
+//	           username with INVALID_ARGUMENT (the seed accepts it), so that
+//	           the tutorial has an error call to trace.
+//	GetUsers   streams one result per requested user, copying its username
+//	           and user_id.
+//
+// Unlike grpcwire's logging, which redacts metadata values, this program
+// prints them: showing them is its purpose.
+//
+// Flags:
+//
+//	-addr          the address to listen on (":50051"; "127.0.0.1:0" picks
+//	               a free port, which the listening line names)
+//	-health        serve grpc.health.v1.Health (true)
+//	-reflection    serve grpc.reflection v1 and v1alpha, for grpcurl (true)
+//	-trace         print every HTTP/2 frame to stderr (see package trace)
+//	-trace-values  show metadata values in the trace instead of redacting them
+//	-trace-times   print the elapsed time on every trace line (true)
+//
+// It prints "users-server: listening on ADDR" to stderr once it accepts
+// calls, so that scripts and tests learn the port. Ctrl-C (SIGINT) or SIGTERM
+// stops it gracefully: health turns NOT_SERVING, calls in flight finish for
+// up to 10 s, and it exits 0.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"grpcwire/health"
+	"grpcwire/reflection"
+	"grpcwire/server"
+	"grpcwire/trace"
+	"grpcwire/userspb"
+)
+
+// defaultAddr is the seed's port: its server calls add_insecure_port('[::]:50051').
+const defaultAddr = ":50051"
+
+// gracePeriod bounds the graceful stop after Ctrl-C: calls still running
+// then are cut, so a stuck call cannot keep the program from exiting.
+const gracePeriod = 10 * time.Second
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.addr, "addr", defaultAddr, "the address to listen on")
+	flag.BoolVar(&cfg.health, "health", true, "serve grpc.health.v1.Health")
+	flag.BoolVar(&cfg.reflection, "reflection", true, "serve grpc.reflection v1 and v1alpha ServerReflection")
+	flag.BoolVar(&cfg.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
+	flag.BoolVar(&cfg.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
+	flag.BoolVar(&cfg.traceTimes, "trace-times", true, "print the elapsed time on every trace line")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "users-server: unexpected arguments %q; it takes only flags\n", flag.Args())
+		os.Exit(2)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "users-server:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the program's flags.
+type config struct {
+	addr                           string
+	health, reflection             bool
+	trace, traceValues, traceTimes bool
+}
+
+// run serves until ctx ends, then stops gracefully. The metadata lines go to
+// stdout; the listening line and the trace go to stderr.
+func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
+	var opts []server.Option
+	if cfg.trace {
+		opts = append(opts, server.Trace(stderr, traceOptions(cfg)...))
+	}
+	s := server.New(opts...)
+	userspb.RegisterUsersServer(s, &usersServer{out: stdout})
+	if cfg.reflection {
+		reflection.Register(s)
+	}
+	if cfg.health {
+		// Last, so that every service registered above reports SERVING.
+		health.Register(s)
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w (is another server running? -addr picks another address)", cfg.addr, err)
+	}
+	fmt.Fprintf(stderr, "users-server: listening on %s\n", ln.Addr())
+
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		select {
+		case <-ctx.Done():
+		case <-done:
+			return
+		}
+		fmt.Fprintln(stderr, "users-server: stopping")
+		sctx, cancel := context.WithTimeout(context.Background(), gracePeriod)
+		defer cancel()
+		s.GracefulStop(sctx)
+	}()
+	err = s.Serve(ln)
+	close(done)
+	<-stopped
+	if errors.Is(err, server.ErrServerStopped) {
+		return nil
+	}
+	return err
+}
+
+// traceOptions turns the trace flags into trace options.
+func traceOptions(cfg config) []trace.Option {
+	var opts []trace.Option
+	if cfg.traceValues {
+		opts = append(opts, trace.ShowValues())
+	}
+	if !cfg.traceTimes {
+		opts = append(opts, trace.OmitTimes())
+	}
+	return opts
+}
