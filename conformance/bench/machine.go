@@ -1,0 +1,148 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Machine describes where a run happened, for the report's header.
+type Machine struct {
+	// CPUModel is the first "model name" of /proc/cpuinfo.
+	CPUModel string
+	// Cores is how many CPUs this process may run on.
+	Cores int
+	// Allowed is the CPUs this process may run on (sched_getaffinity, read
+	// from /proc/self/status), in order.
+	Allowed []int
+	// LoadAvg is /proc/loadavg's first three fields when the run started:
+	// the machine is shared, and a high load explains noisy rounds.
+	LoadAvg string
+	// GoVersion and GRPCGoVersion are the toolchain and grpc-go's module
+	// version.
+	GoVersion, GRPCGoVersion string
+}
+
+// DescribeMachine reads /proc and the build information.
+func DescribeMachine() Machine {
+	m := Machine{Cores: runtime.NumCPU(), GoVersion: runtime.Version(), CPUModel: "unknown", GRPCGoVersion: "unknown"}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	m.Allowed = AllowedCPUs()
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			m.LoadAvg = strings.Join(f[:3], " ")
+		}
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "google.golang.org/grpc" {
+				m.GRPCGoVersion = d.Version
+			}
+		}
+	}
+	return m
+}
+
+// AllowedCPUs returns the CPUs the process may run on, from the
+// Cpus_allowed_list line of /proc/self/status, or nil if it cannot tell.
+func AllowedCPUs() []int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return nil
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
+			cpus, err := ParseCPUList(strings.TrimSpace(v))
+			if err != nil {
+				return nil
+			}
+			return cpus
+		}
+	}
+	return nil
+}
+
+// maxCPU bounds the CPU numbers ParseCPUList accepts: Linux's largest
+// NR_CPUS is 8192, and the bound keeps a malformed range from allocating
+// without limit.
+const maxCPU = 1 << 13
+
+// ParseCPUList parses the kernel's CPU list format ("0-3,8,10-11").
+func ParseCPUList(s string) ([]int, error) {
+	var cpus []int
+	for part := range strings.SplitSeq(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil {
+			return nil, fmt.Errorf("bench: bad CPU list %q: %w", s, err)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < a {
+				return nil, fmt.Errorf("bench: bad CPU range %q in %q", part, s)
+			}
+		}
+		if a < 0 || b >= maxCPU {
+			return nil, fmt.Errorf("bench: CPU number out of range in %q", s)
+		}
+		for c := a; c <= b; c++ {
+			cpus = append(cpus, c)
+		}
+	}
+	return cpus, nil
+}
+
+// PinPlan says which CPU the servers and which the load generator run on.
+type PinPlan struct {
+	Taskset     string // path of taskset; empty when not pinning
+	Server, Gen int    // CPUs; -1 when not pinning
+	Why         string // why not pinning, when not
+}
+
+// PlanPinning pins the server to the first allowed CPU and the load
+// generator to the second, when taskset exists and two CPUs are allowed.
+func PlanPinning() PinPlan {
+	no := PinPlan{Server: -1, Gen: -1}
+	cpus := AllowedCPUs()
+	if len(cpus) < 2 {
+		no.Why = "fewer than two CPUs allowed"
+		return no
+	}
+	ts, err := exec.LookPath("taskset")
+	if err != nil {
+		no.Why = "taskset not found (Debian: apt-get install util-linux)"
+		return no
+	}
+	return PinPlan{Taskset: ts, Server: cpus[0], Gen: cpus[1]}
+}
+
+// RaiseFileLimit raises the soft limit on open files to the hard limit, so
+// that a thousand idle connections fit, and returns the new limit.
+func RaiseFileLimit() (uint64, error) {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return 0, fmt.Errorf("bench: reading RLIMIT_NOFILE: %w", err)
+	}
+	if rl.Cur < rl.Max {
+		rl.Cur = rl.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+			return 0, fmt.Errorf("bench: raising RLIMIT_NOFILE to %d: %w", rl.Max, err)
+		}
+	}
+	return rl.Cur, nil
+}

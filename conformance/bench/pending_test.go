@@ -1,0 +1,5 @@
+//go:build grpcwire_pending
+
+package bench
+
+func init() { runPending = true }

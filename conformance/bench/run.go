@@ -1,0 +1,215 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+)
+
+// Impls are A and B of every comparison, in the order each round runs
+// them: "alternating A B A B".
+var Impls = [2]string{ImplWire, ImplGo}
+
+// Config is one run of the harness.
+type Config struct {
+	// Rounds is how many times every measurement is made, A then B.
+	Rounds int
+	// Warmup and Duration are the unmeasured and measured parts of every
+	// workload's window.
+	Warmup, Duration time.Duration
+	// Workloads are those measured, in the report's order.
+	Workloads []Workload
+	// The sections: Servers compares the two servers under grpc-go's
+	// client; Clients compares the two clients against grpc-go's server;
+	// Memory measures idle connections and streams on both servers; TCP
+	// measures raw loopback TCP.
+	Servers, Clients, Memory, TCP bool
+	// IdleConns and IdleStreams size the memory measurement.
+	IdleConns, IdleStreams int
+	// Launcher starts the servers.
+	Launcher Launcher
+	// ProfileDir, when set, makes every server of the Servers section write
+	// CPU and allocation profiles there, named
+	// <server>-<workload>-r<round>.{cpu,mem}.pprof.
+	ProfileDir string
+	// Progress receives a line per measurement; nil for none.
+	Progress io.Writer
+	// Generator says where the load generator runs, and Command how the
+	// run was started, for the report.
+	Generator string
+	Command   string
+}
+
+// Pair is one round's measurements of A and B (Impls' order).
+type Pair [2]Measurement
+
+// Comparison is every round of one workload in one section.
+type Comparison struct {
+	Workload Workload
+	Rounds   []Pair
+}
+
+// Results is everything a run measured.
+type Results struct {
+	Machine          Machine
+	Started, Ended   time.Time
+	Rounds           int
+	Warmup, Duration time.Duration
+	ServerPinning    string
+	Generator        string
+	Command          string
+	// Servers: A is grpcwire's server, B grpc-go's; the load generator is
+	// grpc-go's client.
+	Servers []Comparison
+	// Clients: A is grpcwire's client, B grpc-go's; the server is
+	// grpc-go's.
+	Clients []Comparison
+	// Memory holds, per round, grpcwire's server's idle costs then
+	// grpc-go's.
+	Memory [][2]MemoryMeasurement
+	// TCP is raw loopback throughput per round, in bytes per second;
+	// TCPErr says why a round has none.
+	TCP    []float64
+	TCPErr []string
+}
+
+// Run runs every section's measurements for every round and returns them.
+// A measurement that fails is recorded with its error and the run goes
+// on; Run itself fails only for a configuration it cannot run.
+func Run(cfg Config) (*Results, error) {
+	if cfg.Rounds < 1 || cfg.Duration <= 0 || cfg.Launcher == nil {
+		return nil, errors.New("bench: a run needs at least one round, a positive duration and a launcher")
+	}
+	res := &Results{
+		Machine:       DescribeMachine(),
+		Started:       time.Now(),
+		Rounds:        cfg.Rounds,
+		Warmup:        cfg.Warmup,
+		Duration:      cfg.Duration,
+		ServerPinning: cfg.Launcher.Pinned(),
+		Generator:     cfg.Generator,
+		Command:       cfg.Command,
+	}
+	newCmp := func() []Comparison {
+		cs := make([]Comparison, len(cfg.Workloads))
+		for i, w := range cfg.Workloads {
+			cs[i] = Comparison{Workload: w, Rounds: make([]Pair, cfg.Rounds)}
+		}
+		return cs
+	}
+	if cfg.Servers {
+		res.Servers = newCmp()
+	}
+	if cfg.Clients {
+		res.Clients = newCmp()
+	}
+	progress := func(format string, args ...any) {
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, format+"\n", args...)
+		}
+	}
+	for r := range cfg.Rounds {
+		round := fmt.Sprintf("round %d/%d", r+1, cfg.Rounds)
+		if cfg.TCP {
+			bps, err := runTCP(cfg)
+			res.TCP = append(res.TCP, bps)
+			res.TCPErr = append(res.TCPErr, errString(err))
+			progress("%s raw TCP: %s %s", round, formatBytesRate(bps), errString(err))
+		}
+		if cfg.Servers {
+			for i, w := range cfg.Workloads {
+				for k, impl := range Impls {
+					profile := ""
+					if cfg.ProfileDir != "" {
+						profile = filepath.Join(cfg.ProfileDir, fmt.Sprintf("%s-%s-r%d", impl, w.Name, r+1))
+					}
+					m := runOne(cfg, impl, ImplGo, w, profile)
+					res.Servers[i].Rounds[r][k] = m
+					progress("%s server %-8s %-22s %s", round, impl, w.Name, progressLine(w, m, m.Server))
+				}
+			}
+		}
+		if cfg.Clients {
+			for i, w := range cfg.Workloads {
+				for k, impl := range Impls {
+					m := runOne(cfg, ImplGo, impl, w, "")
+					res.Clients[i].Rounds[r][k] = m
+					progress("%s client %-8s %-22s %s", round, impl, w.Name, progressLine(w, m, m.Client))
+				}
+			}
+		}
+		if cfg.Memory {
+			var pair [2]MemoryMeasurement
+			for k, impl := range Impls {
+				mm, err := measureMemory(cfg.Launcher, impl, cfg.IdleConns, cfg.IdleStreams)
+				mm.Err = errString(err)
+				pair[k] = mm
+				progress("%s memory %-8s %.0f B and %.2f goroutines per idle conn, %.0f B and %.2f goroutines per idle stream %s",
+					round, impl, mm.Conn.Bytes(), mm.Conn.Goroutines, mm.Stream.Bytes(), mm.Stream.Goroutines, mm.Err)
+			}
+			res.Memory = append(res.Memory, pair)
+		}
+	}
+	res.Ended = time.Now()
+	return res, nil
+}
+
+// runOne measures workload w of clientImpl's client against serverImpl's
+// server, each started afresh.
+func runOne(cfg Config, serverImpl, clientImpl string, w Workload, profile string) Measurement {
+	m, err := func() (Measurement, error) {
+		srv, err := cfg.Launcher.Launch(serverImpl, profile)
+		if err != nil {
+			return Measurement{}, err
+		}
+		dial, err := DialerFor(clientImpl)
+		if err != nil {
+			srv.Close()
+			return Measurement{}, err
+		}
+		clients, err := dialAll(dial, srv.Addr(), w.Conns)
+		if err != nil {
+			srv.Close()
+			return Measurement{}, err
+		}
+		m, err := measure(srv, clients, w, cfg.Warmup, cfg.Duration)
+		closeAll(clients)
+		if cerr := srv.Close(); err == nil {
+			err = cerr
+		}
+		return m, err
+	}()
+	m.Err = errString(err)
+	return m
+}
+
+// runTCP measures raw loopback TCP for one round.
+func runTCP(cfg Config) (float64, error) {
+	srv, err := cfg.Launcher.Launch(ImplTCP, "")
+	if err != nil {
+		return 0, err
+	}
+	bps, err := measureTCP(srv.Addr(), cfg.Warmup, cfg.Duration)
+	if cerr := srv.Close(); err == nil {
+		err = cerr
+	}
+	return bps, err
+}
+
+func progressLine(w Workload, m Measurement, d Delta) string {
+	if m.Err != "" {
+		return "FAILED: " + m.Err
+	}
+	return fmt.Sprintf("%s p50 %s p99 %s cpu/op %s allocs/op %.1f",
+		formatRate(w, m.Rate()), formatDuration(m.P50), formatDuration(m.P99),
+		formatDuration(time.Duration(m.perOp(float64(d.CPU)))), m.perOp(float64(d.Allocs)))
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

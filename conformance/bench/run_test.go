@@ -1,0 +1,173 @@
+package bench
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRunSmoke runs one tiny round of every section against both servers
+// in-process and checks that every measurement produced numbers and that
+// the report shows them. It is the harness's test; its figures mean
+// nothing.
+func TestRunSmoke(t *testing.T) {
+	checkNoLeaks(t)
+	ws, err := SelectWorkloads("unary-100B-c50-4conns,sstream-100B-x10000,cstream-100B-x10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress bytes.Buffer
+	res, err := Run(Config{
+		Rounds:      1,
+		Warmup:      10 * time.Millisecond,
+		Duration:    80 * time.Millisecond,
+		Workloads:   ws,
+		Servers:     true,
+		Clients:     true,
+		Memory:      true,
+		TCP:         true,
+		IdleConns:   5,
+		IdleStreams: 50,
+		Launcher:    InProcLauncher{},
+		Progress:    &progress,
+		Generator:   "the test",
+		Command:     "go test",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sec := range [][]Comparison{res.Servers, res.Clients} {
+		if len(sec) != len(ws) {
+			t.Fatalf("%d comparisons, want %d", len(sec), len(ws))
+		}
+		for _, c := range sec {
+			for k, m := range c.Rounds[0] {
+				if m.Err != "" {
+					t.Errorf("%s with %s failed: %s", c.Workload.Name, Impls[k], m.Err)
+					continue
+				}
+				if m.Ops <= 0 || m.Samples <= 0 || m.P50 <= 0 || m.P99 < m.P50 || m.Server.CPU <= 0 || m.Server.Allocs == 0 {
+					t.Errorf("%s with %s: %+v", c.Workload.Name, Impls[k], m)
+				}
+				if m.Ops != m.Samples*int64(c.Workload.OpsPerSample()) {
+					t.Errorf("%s with %s: %d ops from %d samples", c.Workload.Name, Impls[k], m.Ops, m.Samples)
+				}
+			}
+		}
+	}
+	for k, m := range res.Memory[0] {
+		if m.Err != "" {
+			t.Errorf("memory of %s failed: %s", Impls[k], m.Err)
+		}
+		if m.Conn.N != 5 || m.Stream.N != 50 || m.Stream.Goroutines < 0.5 || m.Conn.Goroutines < 0.5 {
+			t.Errorf("memory of %s: %+v; want goroutines for every idle conn and stream", Impls[k], m)
+		}
+	}
+	if len(res.TCP) != 1 || res.TCPErr[0] != "" || res.TCP[0] <= 0 {
+		t.Errorf("raw TCP: %v %q", res.TCP, res.TCPErr)
+	}
+
+	var md bytes.Buffer
+	res.Markdown(&md)
+	report := md.String()
+	for _, want := range []string{
+		"| command | `go test` |",
+		"## Servers: grpcwire's vs grpc-go's",
+		"## Clients: grpcwire's vs grpc-go's",
+		"| unary 100 B, 50 concurrent, 4 conns (call) | grpcwire |",
+		"| client-streaming 10,000 × 100 B (call of 10,000 msgs) | grpcwire |",
+		"| server-streaming 10,000 × 100 B (call of 10,000 msgs) | grpcwire |",
+		"| unary-100B-c50-4conns | ",
+		"## Memory",
+		"## Raw loopback TCP",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+	if strings.Contains(report, "## Failures") || strings.Contains(report, "failed") {
+		t.Errorf("report shows failures:\n%s", report)
+	}
+	if n := strings.Count(progress.String(), "\n"); n != 2*2*len(ws)+2+1 {
+		t.Errorf("%d progress lines, want one per measurement:\n%s", n, progress.String())
+	}
+}
+
+// TestRunFailures checks that a measurement that cannot be made is
+// reported as failed and the run goes on.
+func TestRunFailures(t *testing.T) {
+	checkNoLeaks(t)
+	res, err := Run(Config{
+		Rounds:    1,
+		Duration:  10 * time.Millisecond,
+		Workloads: Workloads[:1],
+		Servers:   true,
+		Launcher:  failingLauncher{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range res.Servers[0].Rounds[0] {
+		if !strings.Contains(m.Err, "no servers today") {
+			t.Errorf("Err = %q, want the launcher's error", m.Err)
+		}
+	}
+	var md bytes.Buffer
+	res.Markdown(&md)
+	if !strings.Contains(md.String(), "## Failures") || !strings.Contains(md.String(), "| grpcwire | failed |") {
+		t.Errorf("report does not show the failure:\n%s", md.String())
+	}
+	if _, err := Run(Config{}); err == nil {
+		t.Error("Run with an empty config succeeded")
+	}
+}
+
+type failingLauncher struct{}
+
+func (failingLauncher) Launch(string, string) (Server, error) {
+	return nil, errors.New("bench: no servers today")
+}
+func (failingLauncher) Pinned() string { return "nowhere" }
+
+// pingFloodBug is the known grpcwire bug the bidi ping-pong workload runs
+// into: grpc-go's BDP estimator sends a PING for every round trip that
+// carries data while its estimate is under its 16 MiB limit, which a
+// ping-pong of small messages never reaches, and grpcwire's transport
+// counts those PINGs against its flood bucket (1,000, then 100 a second),
+// so after about a thousand round trips it ends the connection with
+// GOAWAY ENHANCE_YOUR_CALM "flood: PING frames", as a server and as a
+// client. grpc-go only counts pings that come while it has sent no data.
+const pingFloodBug = "flood: PING frames"
+
+// TestBidiPingPong runs the bidi workload in both sections, in-process.
+// grpc-go against itself must work; grpcwire's rows skip for pingFloodBug
+// unless built with -tags grpcwire_pending.
+func TestBidiPingPong(t *testing.T) {
+	checkNoLeaks(t)
+	ws, err := SelectWorkloads("bidi-pingpong-100B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(Config{Rounds: 1, Duration: 300 * time.Millisecond, Workloads: ws, Servers: true, Clients: true, Launcher: InProcLauncher{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var known []string
+	for _, sec := range [][]Comparison{res.Servers, res.Clients} {
+		for k, m := range sec[0].Rounds[0] {
+			switch {
+			case m.Err == "" && m.Ops > 0:
+			case Impls[k] == ImplWire && strings.Contains(m.Err, pingFloodBug) && !runPending:
+				known = append(known, m.Err)
+			default:
+				t.Errorf("%s: %d round trips, error %q", Impls[k], m.Ops, m.Err)
+			}
+		}
+	}
+	if len(known) > 0 {
+		t.Skipf("known grpcwire bug (internal/transport flood.go): GOAWAY %q against grpc-go's BDP pings; run with -tags grpcwire_pending to see it fail:\n%s",
+			pingFloodBug, strings.Join(known, "\n"))
+	}
+}

@@ -1,0 +1,222 @@
+// Command bench runs the side-by-side benchmarks of grpcwire against
+// grpc-go (package bench) and prints a Markdown report:
+//
+//	cd conformance && go run ./cmd/bench            # full run, several minutes
+//	cd conformance && go run ./cmd/bench -quick     # everything once over, under a minute
+//
+// It compares grpcwire's server with grpc-go's under grpc-go's client, and
+// grpcwire's client with grpc-go's against grpc-go's server, on the
+// workloads of bench.Workloads; it measures the memory of idle connections
+// and streams on both servers, and raw loopback TCP. Every server runs in a
+// fresh child process (this program in its server role) pinned with taskset
+// to one CPU with GOMAXPROCS=1; the program re-runs itself pinned to another
+// CPU as the load generator. Without taskset or a second CPU it runs
+// unpinned and says so in the report.
+//
+// Flags choose the rounds (-rounds), the window (-duration, -warmup), the
+// workloads (-workloads a,b), the sections (-sections
+// servers,clients,memory,tcp), the memory sizes (-conns, -streams), where
+// the report also goes (-out, -json), and -profile DIR, which makes every
+// server of the servers section write CPU and allocation profiles there.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"grpcwire/conformance/bench"
+)
+
+// Environment variables between this program and its re-runs.
+const (
+	// roleEnv set to "server" makes the program a bench server
+	// (bench.ServerMain) instead of the harness.
+	roleEnv = "GRPCWIRE_BENCH_ROLE"
+	// pinnedEnv holds "SERVER_CPU,GENERATOR_CPU" once the harness has
+	// re-run itself under taskset on GENERATOR_CPU.
+	pinnedEnv = "GRPCWIRE_BENCH_PINNED"
+)
+
+func main() {
+	if os.Getenv(roleEnv) == "server" {
+		if err := bench.ServerMain(os.Args[1:], os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	rounds := flag.Int("rounds", bench.DefaultRounds, "A/B rounds (at least 3 for a median worth quoting)")
+	duration := flag.Duration("duration", bench.DefaultDuration, "measured window of each workload, and of raw TCP")
+	warmup := flag.Duration("warmup", bench.DefaultWarmup, "unmeasured run before each window")
+	quick := flag.Bool("quick", false, fmt.Sprintf("try everything in under a minute: %d rounds of %v windows after %v, %d idle conns, %d idle streams (overrides those flags)",
+		bench.QuickRounds, bench.QuickDuration, bench.QuickWarmup, bench.QuickIdleConns, bench.QuickIdleStreams))
+	workloads := flag.String("workloads", "all", "comma-separated workload names, or all")
+	sections := flag.String("sections", "servers,clients,memory,tcp", "comma-separated sections to run")
+	conns := flag.Int("conns", bench.DefaultIdleConns, "idle connections of the memory section")
+	streams := flag.Int("streams", bench.DefaultIdleStreams, "idle streams on one connection of the memory section")
+	out := flag.String("out", "", "also write the Markdown report to this file")
+	jsonOut := flag.String("json", "", "write every measurement as JSON to this file")
+	profile := flag.String("profile", "", "directory for CPU and allocation profiles of the servers section's servers")
+	memRate := flag.Int("memprofilerate", 0, "runtime.MemProfileRate of profiled servers (0: the runtime's default)")
+	pin := flag.Bool("pin", true, "pin servers and the load generator to different CPUs with taskset")
+	quiet := flag.Bool("q", false, "no progress lines on standard error")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", flag.Args())
+	}
+
+	plan := bench.PinPlan{Server: -1, Gen: -1, Why: "-pin=false"}
+	if *pin {
+		if v := os.Getenv(pinnedEnv); v != "" {
+			var err error
+			if plan, err = parsePinned(v); err != nil {
+				return err
+			}
+		} else if plan = bench.PlanPinning(); plan.Taskset != "" {
+			return reexecPinned(plan)
+		}
+	}
+
+	ws, err := bench.SelectWorkloads(*workloads)
+	if err != nil {
+		return err
+	}
+	cfg := bench.Config{
+		Rounds:      *rounds,
+		Duration:    *duration,
+		Warmup:      *warmup,
+		Workloads:   ws,
+		IdleConns:   *conns,
+		IdleStreams: *streams,
+		Command:     "cd conformance && go run ./cmd/bench" + quoteArgs(os.Args[1:]),
+	}
+	if *quick {
+		cfg.Rounds, cfg.Duration, cfg.Warmup = bench.QuickRounds, bench.QuickDuration, bench.QuickWarmup
+		cfg.IdleConns, cfg.IdleStreams = bench.QuickIdleConns, bench.QuickIdleStreams
+	}
+	for s := range strings.SplitSeq(*sections, ",") {
+		switch strings.TrimSpace(s) {
+		case "servers":
+			cfg.Servers = true
+		case "clients":
+			cfg.Clients = true
+		case "memory":
+			cfg.Memory = true
+		case "tcp":
+			cfg.TCP = true
+		default:
+			return fmt.Errorf("unknown section %q: the sections are servers, clients, memory, tcp", s)
+		}
+	}
+	if *profile != "" {
+		dir, err := filepath.Abs(*profile)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		cfg.ProfileDir = dir
+	}
+	if _, err := bench.RaiseFileLimit(); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cfg.Launcher = &bench.ProcLauncher{
+		Exe:            exe,
+		Env:            []string{roleEnv + "=server"},
+		CPU:            plan.Server,
+		Taskset:        plan.Taskset,
+		MemProfileRate: *memRate,
+	}
+	if plan.Gen >= 0 {
+		cfg.Generator = fmt.Sprintf("CPU %d (taskset), GOMAXPROCS=1; grpc-go's client in the servers section", plan.Gen)
+	} else {
+		cfg.Generator = "not pinned (" + plan.Why + ")"
+	}
+	if !*quiet {
+		cfg.Progress = os.Stderr
+	}
+
+	res, err := bench.Run(cfg)
+	if err != nil {
+		return err
+	}
+	res.Markdown(os.Stdout)
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		res.Markdown(f)
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	if *jsonOut != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*jsonOut, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reexecPinned replaces the process with itself under taskset on the load
+// generator's CPU, with GOMAXPROCS=1 and the plan in pinnedEnv.
+func reexecPinned(plan bench.PinPlan) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	args := append([]string{"taskset", "-c", strconv.Itoa(plan.Gen), exe}, os.Args[1:]...)
+	env := append(os.Environ(), "GOMAXPROCS=1", fmt.Sprintf("%s=%d,%d", pinnedEnv, plan.Server, plan.Gen))
+	return syscall.Exec(plan.Taskset, args, env)
+}
+
+func parsePinned(v string) (bench.PinPlan, error) {
+	s, g, ok := strings.Cut(v, ",")
+	sc, err1 := strconv.Atoi(s)
+	gc, err2 := strconv.Atoi(g)
+	if !ok || err1 != nil || err2 != nil {
+		return bench.PinPlan{}, fmt.Errorf("%s=%q: want SERVER_CPU,GENERATOR_CPU", pinnedEnv, v)
+	}
+	ts, err := exec.LookPath("taskset")
+	if err != nil {
+		return bench.PinPlan{}, fmt.Errorf("%s is set but taskset is not found: %w", pinnedEnv, err)
+	}
+	return bench.PinPlan{Taskset: ts, Server: sc, Gen: gc}, nil
+}
+
+// quoteArgs writes args as a shell would need them.
+func quoteArgs(args []string) string {
+	var b strings.Builder
+	for _, a := range args {
+		b.WriteByte(' ')
+		if a == "" || strings.ContainsAny(a, " \t\"'$\\*?;&|<>()") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		b.WriteString(a)
+	}
+	return b.String()
+}
