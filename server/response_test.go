@@ -162,3 +162,27 @@ func TestResponseHeadersCarryMetadata(t *testing.T) {
 		t.Errorf("trailers %v; want t-key: t-val and t-bin: /w", tr)
 	}
 }
+
+// TestContentTypeSubtypeEchoed: a request in "application/grpc+proto" is
+// answered in the same content-type, in the normal response and in
+// Trailers-Only.
+func TestContentTypeSubtypeEchoed(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	p := rawConn(t, nil)
+	req := testsvc.Marshal(t, wrapperspb.String("x"))
+	p.WriteHeaders(1, false, ":method", "POST", ":scheme", "http", ":path", testsvc.EchoPath, ":authority", "localhost",
+		"te", "trailers", "content-type", wire.ContentTypeProto)
+	p.WriteGRPCMessage(1, true, false, req)
+	if h := p.ExpectHeaders(1, false); h.Get("content-type") != wire.ContentTypeProto {
+		t.Errorf("response content-type %q, want %q", h.Get("content-type"), wire.ContentTypeProto)
+	}
+	p.ExpectGRPCMessage(1)
+	p.ExpectGRPCStatus(1, 0)
+	settle(t, p, 1)
+
+	p.WriteHeaders(3, true, ":method", "POST", ":scheme", "http", ":path", "/no.Such/Method", ":authority", "localhost",
+		"te", "trailers", "content-type", wire.ContentTypeProto)
+	if h := p.ExpectHeaders(3, true); h.Get("content-type") != wire.ContentTypeProto {
+		t.Errorf("Trailers-Only content-type %q, want %q", h.Get("content-type"), wire.ContentTypeProto)
+	}
+}
