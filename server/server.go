@@ -95,6 +95,10 @@ func (s *Server) Register(desc *ServiceDesc) {
 			m.stream = chainStream(s.opts.streamInts, &m.info, md.stream)
 		}
 		svc.methods[md.Name] = m
+	}
+	// Only now, with every method checked, does the service become
+	// reachable: a Register that panicked leaves nothing half-registered.
+	for _, m := range svc.methods {
 		s.methods[m.info.FullMethod] = m
 	}
 	s.services[desc.Name] = svc
