@@ -697,6 +697,11 @@ func (cs *Stream) streamFailure(err error) *wire.Status {
 		}
 		return wire.NewStatus(wire.Canceled, "grpcwire: the call was canceled")
 	}
+	if errors.Is(err, transport.ErrHeaderListTooLarge) {
+		// Not sent, and it would not be the next time either: INTERNAL, as
+		// grpc-go says of the same failure.
+		return wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: the request headers were not sent: %v (send less metadata)", err))
+	}
 	var se http2.StreamError
 	if errors.As(err, &se) {
 		if se.Code == http2.ErrCodeCancel && cs.deadlinePassed() {

@@ -512,6 +512,10 @@ var (
 	// processed (it was above the peer's GOAWAY, or refused): it is safe to
 	// retry on another connection.
 	ErrUnprocessed = errors.New("grpcwire/transport: stream not processed by the peer")
+	// ErrHeaderListTooLarge matches the failure of a stream whose header
+	// block was not sent because it exceeds the peer's
+	// SETTINGS_MAX_HEADER_LIST_SIZE: sending it again would fail again.
+	ErrHeaderListTooLarge = errors.New("grpcwire/transport: header list too large for the peer")
 
 	errReleased    = errors.New("grpcwire/transport: stream released")
 	errDrained     = errors.New("grpcwire/transport: connection drained after GOAWAY")

@@ -481,6 +481,9 @@ func (e headerListTooLarge) Error() string {
 	return fmt.Sprintf("grpcwire/transport: header list of %d bytes exceeds the peer's SETTINGS_MAX_HEADER_LIST_SIZE of %d", e.size, e.limit)
 }
 
+// Is makes the error match ErrHeaderListTooLarge.
+func (e headerListTooLarge) Is(target error) bool { return target == ErrHeaderListTooLarge }
+
 func isLocalHeaderError(err error) bool {
 	_, ok := err.(headerListTooLarge)
 	return ok
