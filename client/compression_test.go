@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -65,13 +67,14 @@ func (l *wireLog) hasHeader(sent bool, field string) bool {
 	return false
 }
 
-// flags returns the Compressed-Flag of every message sent (or received) on
-// any stream.
+// flags returns the Compressed-Flag of every message sent (or received),
+// stream by stream in the order of their ids.
 func (l *wireLog) flags(sent bool) []byte {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var flags []byte
-	for _, b := range l.data[sent] {
+	for _, id := range slices.Sorted(maps.Keys(l.data[sent])) {
+		b := l.data[sent][id]
 		for len(b) >= 5 {
 			n := binary.BigEndian.Uint32(b[1:5])
 			flags = append(flags, b[0])
@@ -184,4 +187,30 @@ func TestUnknownCompressor(t *testing.T) {
 	cc := start(t, nil)
 	_, err := echo(context.Background(), cc, "x", client.UseCompressor("zstd-not-registered"))
 	wantStatus(t, err, wire.Internal, "zstd-not-registered")
+}
+
+// TestDefaultCallOptions: options given to Dial with WithDefaultCallOptions
+// apply to every call, before the call's own.
+func TestDefaultCallOptions(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	log := newWireLog()
+	cc := start(t, nil, client.WithFrameObserver(log.observer),
+		client.WithDefaultCallOptions(client.UseCompressor("gzip"), client.WithMetadata(wire.NewMetadata("mirror-default", "1"))))
+	var header wire.Metadata
+	if _, err := echo(context.Background(), cc, strings.Repeat("d", 1000), client.Header(&header)); err != nil {
+		t.Fatal(err)
+	}
+	if !log.hasHeader(true, "grpc-encoding: gzip") || !allEqual(log.flags(true), 1) {
+		t.Error("the default UseCompressor did not compress the request")
+	}
+	if header.Get("mirror-default") == nil {
+		t.Error("the default metadata did not reach the server")
+	}
+	// The call's own option comes after, and wins.
+	if _, err := echo(context.Background(), cc, "x", client.UseCompressor("identity")); err != nil {
+		t.Fatal(err)
+	}
+	if f := log.flags(true); len(f) != 2 || f[1] != 0 {
+		t.Errorf("a call's UseCompressor(identity) did not override the default: flags %v", f)
+	}
 }

@@ -30,12 +30,14 @@ var userAgentForm = regexp.MustCompile(`^(\S+ )*grpc-go-grpcwire/[0-9]+\.[0-9]+\
 // the call has no deadline.
 func TestRequestHeaders(t *testing.T) {
 	tests := []struct {
-		name string
-		opts []client.Option
-		ua   string
+		name      string
+		opts      []client.Option
+		ua        string
+		authority string // "" for the target
 	}{
-		{"default", nil, wire.UserAgent},
-		{"WithUserAgent", []client.Option{client.WithUserAgent("myapp/1.2")}, "myapp/1.2 " + wire.UserAgent},
+		{"default", nil, wire.UserAgent, ""},
+		{"WithUserAgent", []client.Option{client.WithUserAgent("myapp/1.2")}, "myapp/1.2 " + wire.UserAgent, ""},
+		{"WithAuthority", []client.Option{client.WithAuthority("api.example.com:443")}, wire.UserAgent, "api.example.com:443"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,12 +50,16 @@ func TestRequestHeaders(t *testing.T) {
 			})
 			p := rs.Accept()
 			h := p.ExpectHeaders(1, false)
+			authority := tt.authority
+			if authority == "" {
+				authority = rs.Addr
+			}
 			names := h.Names()
 			if got, want := names[:4], []string{":method", ":scheme", ":path", ":authority"}; !slices.Equal(got, want) {
 				t.Errorf("request starts with %q, want the pseudo-headers %q", got, want)
 			}
 			for _, f := range []struct{ name, want string }{
-				{":method", "POST"}, {":scheme", "http"}, {":path", testsvc.EchoPath}, {":authority", rs.Addr},
+				{":method", "POST"}, {":scheme", "http"}, {":path", testsvc.EchoPath}, {":authority", authority},
 				{"te", "trailers"}, {"content-type", "application/grpc"}, {"user-agent", tt.ua},
 				{"grpc-accept-encoding", "gzip"}, {"x-custom", "v"},
 			} {
