@@ -50,6 +50,7 @@ func TestUnavailableWithoutServer(t *testing.T) {
 
 // TestDialRejectsBadTarget: Dial checks only the target's form.
 func TestDialRejectsBadTarget(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
 	for _, target := range []string{"", "localhost", "http://localhost:80/x"} {
 		if cc, err := client.Dial(target); err == nil {
 			cc.Close()

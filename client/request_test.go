@@ -29,6 +29,7 @@ var userAgentForm = regexp.MustCompile(`^(\S+ )*grpc-go-grpcwire/[0-9]+\.[0-9]+\
 // structured user-agent, the encodings it accepts, and no grpc-timeout when
 // the call has no deadline.
 func TestRequestHeaders(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
 	tests := []struct {
 		name      string
 		opts      []client.Option
@@ -113,6 +114,7 @@ func pipeServer(t *testing.T, ln *testsvc.PipeListener) *h2test.Peer {
 // is exactly what the test chose, and the header must never promise the
 // server less time than that.
 func TestGRPCTimeoutFromDeadline(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
 	tests := []struct {
 		left time.Duration
 		want string

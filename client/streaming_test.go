@@ -23,6 +23,7 @@ import (
 // when the server allows fewer concurrent streams than there are calls (the
 // rest wait for a free slot instead of failing).
 func TestManyConcurrentCallsOneConnection(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
 	for _, maxStreams := range []uint32{0, 8} { // 0: the default
 		t.Run(fmt.Sprintf("MaxConcurrentStreams=%d", maxStreams), func(t *testing.T) {
 			h2test.VerifyNoLeaks(t)

@@ -99,6 +99,7 @@ func TestStopRunsShutdownHooksOnce(t *testing.T) {
 // TestContextHelpersOutsideACall: the FromContext helpers report no call,
 // and the setters fail with INTERNAL, outside a handler.
 func TestContextHelpersOutsideACall(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
 	ctx := context.Background()
 	if _, ok := server.StreamFromContext(ctx); ok {
 		t.Error("StreamFromContext found a stream outside a call")

@@ -31,6 +31,7 @@ func prefixOnly(n uint32) []byte {
 // a 100 MiB message and never half-closes, so a server that waited for the
 // body, or allocated it, would hang or show it in its allocations.
 func TestMaxRecvSizeCheckedOnDeclaredLength(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
 	tests := []struct {
 		name  string
 		opts  []server.Option
