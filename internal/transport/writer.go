@@ -139,14 +139,31 @@ func (w *writer) connError(code http2.ErrCode, debug string, err error) {
 }
 
 // closeDone closes the done channels of requests that will never be written,
-// so that nobody waits for them.
+// so that nobody waits for them, and fails the streams whose opening was
+// still queued: nobody else would ever end them.
 func (w *writer) closeDone(items []writeReq) {
 	for i := range items {
-		if items[i].done != nil {
-			close(items[i].done)
+		r := &items[i]
+		if r.done != nil {
+			close(r.done)
 		}
-		bufpool.Put(items[i].buf)
+		if r.kind == reqOpen {
+			w.abortUnopened(r.s)
+		}
+		bufpool.Put(r.buf)
 	}
+}
+
+// abortUnopened fails a client stream that never got its id because the
+// connection ended first. Its HEADERS never left, so the peer cannot have
+// processed it: the error matches ErrUnprocessed and the call may be sent
+// again on another connection.
+func (w *writer) abortUnopened(s *Stream) {
+	err := w.c.Err()
+	if err == nil {
+		err = errClosedLocally
+	}
+	s.abort(fmt.Errorf("%w: %w", ErrUnprocessed, &ConnError{Err: err}))
 }
 
 // drop releases what the writer still holds when it exits.
@@ -162,6 +179,9 @@ func (w *writer) drop() {
 		for _, s := range list {
 			w.dropQueued(s)
 		}
+	}
+	for _, s := range w.waiting {
+		w.abortUnopened(s)
 	}
 	w.bw.release()
 }
