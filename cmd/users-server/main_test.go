@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"grpcwire/client"
+	"grpcwire/health/grpc_health_v1"
+	"grpcwire/internal/h2test"
+	"grpcwire/reflection/grpc_reflection_v1"
+	"grpcwire/userspb"
+	"grpcwire/wire"
+)
+
+// testTimeout bounds every wait of these tests.
+const testTimeout = 10 * time.Second
+
+// lines is a writer that keeps what it is given, and tells when a line
+// starting with a prefix arrives.
+type lines struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// waitFor polls until a line starting with prefix has been written and
+// returns the rest of it. Polling is the only way: the program writes to an
+// io.Writer and signals nothing else.
+func (l *lines) waitFor(t *testing.T, prefix string) string {
+	t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for time.Now().Before(deadline) {
+		for line := range strings.Lines(l.String()) {
+			if rest, ok := strings.CutPrefix(line, prefix); ok {
+				return strings.TrimSpace(rest)
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no line starting %q within %v; got:\n%s", prefix, testTimeout, l.String())
+	return ""
+}
+
+// startServer runs the program's run in the background on a free loopback
+// port and returns its address, its stdout and stderr, and a function that
+// stops it as Ctrl-C does and returns run's error.
+func startServer(t *testing.T, cfg config) (addr string, stdout, stderr *lines, stop func() error) {
+	t.Helper()
+	cfg.addr = "127.0.0.1:0"
+	stdout, stderr = &lines{}, &lines{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, stdout, stderr) }()
+	addr = stderr.waitFor(t, "users-server: listening on ")
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(testTimeout):
+				t.Fatalf("run did not return within %v of the interrupt", testTimeout)
+			}
+		})
+		return err
+	}
+	t.Cleanup(func() { stop() })
+	return addr, stdout, stderr, stop
+}
+
+func dial(t *testing.T, addr string, opts ...client.Option) *client.Conn {
+	t.Helper()
+	conn, err := client.Dial(addr, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// TestServesTheSeed makes the seed client's calls against run: CreateUser
+// prints the metadata line and gives user id 1, GetUsers copies the users.
+func TestServesTheSeed(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	addr, stdout, _, stop := startServer(t, config{health: true, reflection: true})
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	users := userspb.NewUsersClient(dial(t, addr))
+
+	res, err := users.CreateUser(ctx, &userspb.CreateUserRequest{Username: "tom", Password: "p", Email: "e"},
+		client.WithMetadata(wire.NewMetadata("ip", "127.0.0.1")))
+	if err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	if u := res.GetUser(); u.GetUsername() != "tom" || u.GetUserId() != 1 {
+		t.Errorf("CreateUser returned %v, want tom with user_id 1", u)
+	}
+	if got, want := stdout.String(), "{'user-agent': '"+wire.UserAgent+"', 'ip': '127.0.0.1'}\n"; got != want {
+		t.Errorf("printed %q, want %q", got, want)
+	}
+
+	var got []string
+	for r, err := range users.GetUsers(ctx, &userspb.GetUsersRequest{User: []*userspb.User{
+		{Username: "alexa", UserId: 1}, {Username: "christie", UserId: 7}, {},
+	}}) {
+		if err != nil {
+			t.Fatalf("GetUsers: %v", err)
+		}
+		got = append(got, fmt.Sprintf("%s/%d", r.GetUser().GetUsername(), r.GetUser().GetUserId()))
+	}
+	if want := []string{"alexa/1", "christie/7", "/0"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("GetUsers streamed %v, want %v", got, want)
+	}
+	n := 0
+	for _, err := range users.GetUsers(ctx, &userspb.GetUsersRequest{}) {
+		if err != nil {
+			t.Fatalf("GetUsers with no users: %v", err)
+		}
+		n++
+	}
+	if n != 0 {
+		t.Errorf("GetUsers with no users streamed %d results, want none", n)
+	}
+
+	// The error call of the README's walk-through.
+	_, err = users.CreateUser(ctx, &userspb.CreateUserRequest{})
+	if st := wire.StatusOf(err); st.Code != wire.InvalidArgument || st.Message != "username is required" {
+		t.Errorf("CreateUser without a username: %v, want INVALID_ARGUMENT: username is required", err)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("run after the interrupt: %v, want nil", err)
+	}
+}
+
+// TestHealthAndReflection checks that both are served by default and that
+// their flags turn them off.
+func TestHealthAndReflection(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		t.Run(map[bool]string{true: "on", false: "off"}[on], func(t *testing.T) {
+			h2test.VerifyNoLeaks(t)
+			addr, _, _, _ := startServer(t, config{health: on, reflection: on})
+			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+			defer cancel()
+			conn := dial(t, addr)
+
+			res, err := grpc_health_v1.NewHealthClient(conn).Check(ctx, &grpc_health_v1.HealthCheckRequest{Service: "users.Users"})
+			if on && (err != nil || res.GetStatus() != grpc_health_v1.HealthCheckResponse_SERVING) {
+				t.Errorf("health Check(users.Users): %v, %v; want SERVING", res, err)
+			}
+			if !on && wire.CodeOf(err) != wire.Unimplemented {
+				t.Errorf("health Check with -health=false: %v, want UNIMPLEMENTED", err)
+			}
+
+			st, err := grpc_reflection_v1.NewServerReflectionClient(conn).ServerReflectionInfo(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = st.Send(&grpc_reflection_v1.ServerReflectionRequest{MessageRequest: &grpc_reflection_v1.ServerReflectionRequest_ListServices{}})
+			if err == nil {
+				err = st.CloseSend()
+			}
+			var services []string
+			for err == nil {
+				var r *grpc_reflection_v1.ServerReflectionResponse
+				if r, err = st.Recv(); err == nil {
+					for _, s := range r.GetListServicesResponse().GetService() {
+						services = append(services, s.GetName())
+					}
+				}
+			}
+			if on && !strings.Contains(strings.Join(services, ","), "users.Users") {
+				t.Errorf("reflection listed %v (last error %v), want users.Users among them", services, err)
+			}
+			if !on && wire.CodeOf(err) != wire.Unimplemented {
+				t.Errorf("reflection with -reflection=false: %v, want UNIMPLEMENTED", err)
+			}
+		})
+	}
+}
+
+// TestTraceFlag checks that -trace writes the frames to stderr and leaves
+// stdout to the metadata lines.
+func TestTraceFlag(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	addr, stdout, stderr, stop := startServer(t, config{trace: true, traceTimes: false})
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	users := userspb.NewUsersClient(dial(t, addr))
+	if _, err := users.CreateUser(ctx, &userspb.CreateUserRequest{Username: "tom"}, client.WithMetadata(wire.NewMetadata("ip", "127.0.0.1"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"c1 <- HEADERS       stream=1 flags=END_HEADERS len=",
+		"      ip = <redacted, 9 bytes>\n",
+		"      Length-Prefixed-Message Compressed-Flag=0 Message-Length=5 users.CreateUserRequest\n        username: \"tom\"\n",
+		"c1 -> HEADERS       stream=1 flags=END_STREAM|END_HEADERS len=12  # Trailers\n",
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if strings.Contains(stdout.String(), "HEADERS") {
+		t.Errorf("the trace went to stdout:\n%s", stdout.String())
+	}
+}
+
+// TestListenError names the address that could not be used.
+func TestListenError(t *testing.T) {
+	err := run(context.Background(), config{addr: "127.0.0.1:-1"}, &lines{}, &lines{})
+	if err == nil || !strings.Contains(err.Error(), "cannot listen on 127.0.0.1:-1") {
+		t.Errorf("run on a bad address: %v, want an error naming it", err)
+	}
+}
