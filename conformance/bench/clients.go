@@ -44,13 +44,16 @@ type PingPong interface {
 type Dialer func(addr string) (Client, error)
 
 // DialerFor returns the Dialer of the client library impl (ImplWire or
-// ImplGo).
-func DialerFor(impl string) (Dialer, error) {
+// ImplGo). goWindow, when above zero, gives grpc-go's client static flow
+// control windows of that many bytes, which turns its BDP estimator off
+// (and with it the PING it sends per data-bearing round trip); zero keeps
+// grpc-go's defaults.
+func DialerFor(impl string, goWindow int32) (Dialer, error) {
 	switch impl {
 	case ImplWire:
 		return dialWire, nil
 	case ImplGo:
-		return dialGo, nil
+		return func(addr string) (Client, error) { return dialGo(addr, goWindow) }, nil
 	}
 	return nil, fmt.Errorf("bench: unknown client %q: want %s or %s", impl, ImplWire, ImplGo)
 }
@@ -61,8 +64,12 @@ type goClient struct {
 	c  benchgrpc.BenchClient
 }
 
-func dialGo(addr string) (Client, error) {
-	cc, err := grpc.NewClient("passthrough:///"+addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+func dialGo(addr string, window int32) (Client, error) {
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	if window > 0 {
+		opts = append(opts, grpc.WithInitialWindowSize(window), grpc.WithInitialConnWindowSize(window))
+	}
+	cc, err := grpc.NewClient("passthrough:///"+addr, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -66,6 +66,7 @@ func ServerMain(args []string, in io.Reader, out io.Writer) error {
 	memProfile := fs.String("memprofile", "", "write an allocation profile to this file at quit (go tool pprof -sample_index=alloc_objects)")
 	memRate := fs.Int("memprofilerate", 0, "runtime.MemProfileRate while -memprofile is set (0: the runtime's default, one sample per 512 KiB)")
 	lifetime := fs.Duration("lifetime", serverLifetime, "exit after this long even if never told to quit")
+	goWindow := fs.Int("grpcgo-window", 0, "grpc-go's server only: static flow control windows of this many bytes, turning its BDP estimator off (0: grpc-go's default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func ServerMain(args []string, in io.Reader, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	stop, err := StartServer(*impl, ln)
+	stop, err := StartServer(*impl, ln, int32(*goWindow))
 	if err != nil {
 		ln.Close()
 		return err
@@ -163,7 +164,9 @@ func writeHeapProfile(path string) error {
 
 // StartServer serves impl on ln in the background and returns the function
 // that stops it, closing every connection, and waits until it has.
-func StartServer(impl string, ln net.Listener) (stop func(), err error) {
+// goWindow, when above zero, gives grpc-go's server static flow control
+// windows of that many bytes (see DialerFor).
+func StartServer(impl string, ln net.Listener, goWindow int32) (stop func(), err error) {
 	done := make(chan struct{})
 	switch impl {
 	case ImplWire:
@@ -172,7 +175,11 @@ func StartServer(impl string, ln net.Listener) (stop func(), err error) {
 		go func() { defer close(done); s.Serve(ln) }()
 		return sync.OnceFunc(func() { s.Stop(); <-done }), nil
 	case ImplGo:
-		s := grpc.NewServer()
+		var opts []grpc.ServerOption
+		if goWindow > 0 {
+			opts = append(opts, grpc.InitialWindowSize(goWindow), grpc.InitialConnWindowSize(goWindow))
+		}
+		s := grpc.NewServer(opts...)
 		benchgrpc.RegisterBenchServer(s, GoService{})
 		go func() { defer close(done); s.Serve(ln) }()
 		return sync.OnceFunc(func() { s.Stop(); <-done }), nil

@@ -115,7 +115,7 @@ func TestProcLauncher(t *testing.T) {
 		if plan.Server >= 0 && s.GOMAXPROCS != 1 {
 			t.Errorf("%s: pinned server runs with GOMAXPROCS %d, want 1", impl, s.GOMAXPROCS)
 		}
-		c, err := dialGo(srv.Addr())
+		c, err := dialGo(srv.Addr(), 0)
 		if err != nil {
 			t.Fatal(err)
 		}

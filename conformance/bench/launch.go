@@ -51,6 +51,8 @@ type ProcLauncher struct {
 	Taskset string
 	// MemProfileRate is passed as -memprofilerate when profiling.
 	MemProfileRate int
+	// GoWindow is passed as -grpcgo-window (see DialerFor).
+	GoWindow int32
 }
 
 // Pinned says where the servers run.
@@ -65,6 +67,9 @@ func (l *ProcLauncher) Pinned() string {
 func (l *ProcLauncher) Launch(impl, profile string) (Server, error) {
 	args := append([]string{}, l.Args...)
 	args = append(args, "-impl", impl)
+	if l.GoWindow > 0 {
+		args = append(args, "-grpcgo-window", strconv.Itoa(int(l.GoWindow)))
+	}
 	if profile != "" {
 		args = append(args, "-cpuprofile", profile+".cpu.pprof", "-memprofile", profile+".mem.pprof")
 		if l.MemProfileRate > 0 {
@@ -242,18 +247,21 @@ func (b *lockedBuffer) String() string {
 // InProcLauncher runs servers inside the calling process. The counters
 // are then the whole process's, load generator included, so its figures
 // are not the server's own: it is for tests of the harness.
-type InProcLauncher struct{}
+type InProcLauncher struct {
+	// GoWindow is grpc-go's server's static window (see DialerFor).
+	GoWindow int32
+}
 
 // Pinned says where the servers run.
 func (InProcLauncher) Pinned() string { return "in the load generator's process (test mode)" }
 
 // Launch starts impl on a loopback listener of this process.
-func (InProcLauncher) Launch(impl, _ string) (Server, error) {
+func (l InProcLauncher) Launch(impl, _ string) (Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	stop, err := StartServer(impl, ln)
+	stop, err := StartServer(impl, ln, l.GoWindow)
 	if err != nil {
 		ln.Close()
 		return nil, err

@@ -17,11 +17,9 @@ import (
 type Machine struct {
 	// CPUModel is the first "model name" of /proc/cpuinfo.
 	CPUModel string
-	// Cores is how many CPUs this process may run on.
+	// Cores is how many CPUs the machine has: the processors /proc/cpuinfo
+	// lists (the harness runs pinned to one, so runtime.NumCPU says 1).
 	Cores int
-	// Allowed is the CPUs this process may run on (sched_getaffinity, read
-	// from /proc/self/status), in order.
-	Allowed []int
 	// LoadAvg is /proc/loadavg's first three fields when the run started:
 	// the machine is shared, and a high load explains noisy rounds.
 	LoadAvg string
@@ -32,17 +30,27 @@ type Machine struct {
 
 // DescribeMachine reads /proc and the build information.
 func DescribeMachine() Machine {
-	m := Machine{Cores: runtime.NumCPU(), GoVersion: runtime.Version(), CPUModel: "unknown", GRPCGoVersion: "unknown"}
+	m := Machine{GoVersion: runtime.Version(), CPUModel: "unknown", GRPCGoVersion: "unknown"}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		sc := bufio.NewScanner(bytes.NewReader(b))
 		for sc.Scan() {
-			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPUModel = strings.TrimSpace(v)
-				break
+			k, v, ok := strings.Cut(sc.Text(), ":")
+			if !ok {
+				continue
+			}
+			switch strings.TrimSpace(k) {
+			case "processor":
+				m.Cores++
+			case "model name":
+				if m.CPUModel == "unknown" {
+					m.CPUModel = strings.TrimSpace(v)
+				}
 			}
 		}
 	}
-	m.Allowed = AllowedCPUs()
+	if m.Cores == 0 {
+		m.Cores = runtime.NumCPU()
+	}
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		if f := strings.Fields(string(b)); len(f) >= 3 {
 			m.LoadAvg = strings.Join(f[:3], " ")

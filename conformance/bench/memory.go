@@ -50,7 +50,7 @@ const memoryPool = 16
 // unary call, then stays open), then what streams idle streams cost it on
 // one more connection (each a bidi call that has made one round trip and
 // stays open).
-func measureMemory(l Launcher, impl string, conns, streams int) (m MemoryMeasurement, err error) {
+func measureMemory(l Launcher, impl string, conns, streams int, goWindow int32) (m MemoryMeasurement, err error) {
 	srv, err := l.Launch(impl, "")
 	if err != nil {
 		return m, err
@@ -71,7 +71,7 @@ func measureMemory(l Launcher, impl string, conns, streams int) (m MemoryMeasure
 		}
 		clients := make([]Client, conns)
 		err = inPool(conns, func(i int) error {
-			c, err := dialGo(srv.Addr())
+			c, err := dialGo(srv.Addr(), goWindow)
 			if err != nil {
 				return err
 			}
@@ -96,7 +96,7 @@ func measureMemory(l Launcher, impl string, conns, streams int) (m MemoryMeasure
 	}
 
 	if streams > 0 {
-		c, err := dialGo(srv.Addr())
+		c, err := dialGo(srv.Addr(), goWindow)
 		if err != nil {
 			return m, err
 		}

@@ -20,12 +20,13 @@ func (r *Results) Markdown(w io.Writer) {
 	p("| | |")
 	p("|---|---|")
 	p("| date | %s (the run took %s) |", r.Started.Format("2006-01-02 15:04 MST"), r.Ended.Sub(r.Started).Round(time.Second))
-	allowed := "unknown"
-	if len(m.Allowed) > 0 {
-		allowed = strings.Trim(strings.Join(strings.Fields(fmt.Sprint(m.Allowed)), ","), "[]")
-	}
-	p("| machine | %d CPUs (allowed: %s), %s; load average %s at the start (the machine is shared) |", m.Cores, allowed, m.CPUModel, m.LoadAvg)
+	p("| machine | %d CPUs, %s; load average %s at the start (the machine is shared) |", m.Cores, m.CPUModel, m.LoadAvg)
 	p("| software | %s, grpc-go %s |", m.GoVersion, m.GRPCGoVersion)
+	if r.GoWindow > 0 {
+		p("| grpc-go settings | static flow control windows of %d bytes on grpc-go's client and server (-grpcgo-window): BDP estimation and its PINGs off; not grpc-go's defaults |", r.GoWindow)
+	} else {
+		p("| grpc-go settings | defaults (BDP estimation on) |")
+	}
 	p("| servers | %s; a fresh server per measurement |", r.ServerPinning)
 	p("| load generator | %s |", r.Generator)
 	p("| rounds | %d, each running A = grpcwire then B = grpc-go; %s warm-up, then a %s measured window; tables show medians over the rounds |",

@@ -36,6 +36,11 @@ type Config struct {
 	ProfileDir string
 	// Progress receives a line per measurement; nil for none.
 	Progress io.Writer
+	// GoWindow, when above zero, gives grpc-go's clients (and the servers
+	// the launcher starts, which must be told the same) static flow control
+	// windows of that many bytes, turning grpc-go's BDP estimator off; see
+	// DialerFor. Zero measures grpc-go as it comes.
+	GoWindow int32
 	// Generator says where the load generator runs, and Command how the
 	// run was started, for the report.
 	Generator string
@@ -58,6 +63,7 @@ type Results struct {
 	Rounds           int
 	Warmup, Duration time.Duration
 	ServerPinning    string
+	GoWindow         int32
 	Generator        string
 	Command          string
 	// Servers: A is grpcwire's server, B grpc-go's; the load generator is
@@ -89,6 +95,7 @@ func Run(cfg Config) (*Results, error) {
 		Warmup:        cfg.Warmup,
 		Duration:      cfg.Duration,
 		ServerPinning: cfg.Launcher.Pinned(),
+		GoWindow:      cfg.GoWindow,
 		Generator:     cfg.Generator,
 		Command:       cfg.Command,
 	}
@@ -143,7 +150,7 @@ func Run(cfg Config) (*Results, error) {
 		if cfg.Memory {
 			var pair [2]MemoryMeasurement
 			for k, impl := range Impls {
-				mm, err := measureMemory(cfg.Launcher, impl, cfg.IdleConns, cfg.IdleStreams)
+				mm, err := measureMemory(cfg.Launcher, impl, cfg.IdleConns, cfg.IdleStreams, cfg.GoWindow)
 				mm.Err = errString(err)
 				pair[k] = mm
 				progress("%s memory %-8s %.0f B and %.2f goroutines per idle conn, %.0f B and %.2f goroutines per idle stream %s",
@@ -164,7 +171,7 @@ func runOne(cfg Config, serverImpl, clientImpl string, w Workload, profile strin
 		if err != nil {
 			return Measurement{}, err
 		}
-		dial, err := DialerFor(clientImpl)
+		dial, err := DialerFor(clientImpl, cfg.GoWindow)
 		if err != nil {
 			srv.Close()
 			return Measurement{}, err

@@ -171,3 +171,32 @@ func TestBidiPingPong(t *testing.T) {
 			pingFloodBug, strings.Join(known, "\n"))
 	}
 }
+
+// TestBidiPingPongStaticWindows runs the same workload with grpc-go's BDP
+// estimator off (-grpcgo-window): without its PINGs, grpcwire's rows work,
+// which pins pingFloodBug's cause, and the report says grpc-go was tuned.
+func TestBidiPingPongStaticWindows(t *testing.T) {
+	checkNoLeaks(t)
+	ws, err := SelectWorkloads("bidi-pingpong-100B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const window = 1 << 20
+	res, err := Run(Config{Rounds: 1, Duration: 300 * time.Millisecond, Workloads: ws, Servers: true, Clients: true,
+		Launcher: InProcLauncher{GoWindow: window}, GoWindow: window})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sec := range [][]Comparison{res.Servers, res.Clients} {
+		for k, m := range sec[0].Rounds[0] {
+			if m.Err != "" || m.Ops == 0 {
+				t.Errorf("%s: %d round trips, error %q", Impls[k], m.Ops, m.Err)
+			}
+		}
+	}
+	var md bytes.Buffer
+	res.Markdown(&md)
+	if !strings.Contains(md.String(), "static flow control windows of 1048576 bytes") {
+		t.Errorf("the report does not say grpc-go was tuned:\n%s", md.String())
+	}
+}

@@ -18,6 +18,8 @@
 // servers,clients,memory,tcp), the memory sizes (-conns, -streams), where
 // the report also goes (-out, -json), and -profile DIR, which makes every
 // server of the servers section write CPU and allocation profiles there.
+// -grpcgo-window N is a diagnostic: it gives grpc-go's client and server
+// static windows, which turns off grpc-go's BDP estimator and its PINGs.
 package main
 
 import (
@@ -72,6 +74,7 @@ func run() error {
 	jsonOut := flag.String("json", "", "write every measurement as JSON to this file")
 	profile := flag.String("profile", "", "directory for CPU and allocation profiles of the servers section's servers")
 	memRate := flag.Int("memprofilerate", 0, "runtime.MemProfileRate of profiled servers (0: the runtime's default)")
+	goWindow := flag.Int("grpcgo-window", 0, "give grpc-go's client and server static flow control windows of this many bytes, turning off its BDP estimator and the PINGs it sends (0: grpc-go's defaults; a diagnostic, not grpc-go as it comes)")
 	pin := flag.Bool("pin", true, "pin servers and the load generator to different CPUs with taskset")
 	quiet := flag.Bool("q", false, "no progress lines on standard error")
 	flag.Parse()
@@ -102,6 +105,7 @@ func run() error {
 		Workloads:   ws,
 		IdleConns:   *conns,
 		IdleStreams: *streams,
+		GoWindow:    int32(*goWindow),
 		Command:     "cd conformance && go run ./cmd/bench" + quoteArgs(os.Args[1:]),
 	}
 	if *quick {
@@ -145,6 +149,7 @@ func run() error {
 		CPU:            plan.Server,
 		Taskset:        plan.Taskset,
 		MemProfileRate: *memRate,
+		GoWindow:       int32(*goWindow),
 	}
 	if plan.Gen >= 0 {
 		cfg.Generator = fmt.Sprintf("CPU %d (taskset), GOMAXPROCS=1; grpc-go's client in the servers section", plan.Gen)
