@@ -251,3 +251,38 @@ func TestConnCloseWithCallsInFlight(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestIteratorBreakCancelsWrappedCall: breaking out of the range cancels the
+// call also when a stream interceptor has wrapped the stream, so that the
+// typed helper cannot reach the call's own Cancel.
+func TestIteratorBreakCancelsWrappedCall(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	ended := make(chan error, 1)
+	wrap := func(ctx context.Context, desc *client.StreamDesc, method string, streamer client.Streamer, opts ...client.CallOption) (client.ClientStream, error) {
+		cs, err := streamer(ctx, desc, method, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return struct{ client.ClientStream }{cs}, nil // hides every method but the interface's
+	}
+	cc := start(t, &testsvc.Service{
+		Count: func(in *wrapperspb.Int32Value, st server.ServerStreamingServer[wrapperspb.Int32Value]) error {
+			for i := int32(0); ; i++ {
+				if err := st.Send(wrapperspb.Int32(i)); err != nil {
+					<-st.Context().Done()
+					ended <- st.Context().Err()
+					return err
+				}
+			}
+		},
+	}, client.WithStreamInterceptor(wrap))
+	for _, err := range client.ServerStreaming[wrapperspb.Int32Value, wrapperspb.Int32Value](context.Background(), cc, testsvc.CountPath, wrapperspb.Int32(0)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	if err := within(t, ended, "the handler to see the cancellation"); !errors.Is(err, context.Canceled) {
+		t.Errorf("handler context ended with %v, want context.Canceled", err)
+	}
+}

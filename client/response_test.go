@@ -566,3 +566,48 @@ func TestClientResetsStreamAfterServerEndsFirst(t *testing.T) {
 	p.WriteGRPCTrailersOnly(3, int(wire.Aborted), "")
 	wantStatus(t, next(), wire.Aborted)
 }
+
+// TestServerStreamRequestTooLarge: when the one request of a server stream
+// cannot be sent (over the send limit), NewServerStream fails and resets
+// the stream it had opened, instead of leaving the server waiting for a
+// request that will never come.
+func TestServerStreamRequestTooLarge(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	rs := testsvc.ListenRaw(t)
+	cc := testsvc.Dial(t, rs.Addr)
+	wait := testsvc.Go(t, func() error {
+		_, err := client.NewServerStream[wrapperspb.StringValue, wrapperspb.StringValue](context.Background(), cc, testsvc.CountPath,
+			wrapperspb.String(strings.Repeat("x", 100)), client.MaxSendMsgSize(10))
+		return err
+	})
+	p := rs.Accept()
+	wantStatus(t, wait(), wire.ResourceExhausted, "client.MaxSendMsgSize")
+	// The stream may have been reset before its HEADERS went out, and then
+	// nothing is sent at all; if they did go out, RST_STREAM(CANCEL) follows.
+	data := [8]byte{'d', 'o', 'n', 'e'}
+	p.WritePing(false, data)
+	opened := false
+	for {
+		switch f := p.ReadFrame().(type) {
+		case *h2test.Headers:
+			if f.StreamID != 1 || opened {
+				t.Fatalf("unexpected %v", f)
+			}
+			opened = true
+		case *http2.RSTStreamFrame:
+			if f.StreamID != 1 || f.ErrCode != http2.ErrCodeCancel || !opened {
+				t.Fatalf("unexpected RST_STREAM %v on stream %d", f.ErrCode, f.StreamID)
+			}
+			opened = false
+		case *http2.PingFrame:
+			if f.IsAck() && f.Data == data {
+				if opened {
+					t.Fatal("the stream was opened and left open: no RST_STREAM(CANCEL) followed its HEADERS")
+				}
+				return
+			}
+		case *http2.DataFrame:
+			t.Fatalf("the request was sent: DATA of %d bytes", len(f.Data()))
+		}
+	}
+}

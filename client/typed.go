@@ -72,22 +72,31 @@ var (
 // with a Recv loop or range over All.
 type ServerStreamClient[Res any] struct {
 	ClientStream
+	// cancel ends the call's own context: NewServerStream derives one so
+	// that it can end the call whatever wraps the stream (an interceptor's
+	// wrapper hides the stream's Cancel method).
+	cancel context.CancelFunc
 }
 
 // NewServerStream starts a server-streaming call: it sends req, half-closes,
-// and returns the stream of responses.
+// and returns the stream of responses. If req cannot be sent (over the send
+// limit, say) the call is cancelled and the error returned.
 func NewServerStream[Req, Res any, PReq message[Req], PRes message[Res]](ctx context.Context, cc ConnInterface, method string, req *Req, opts ...CallOption) (*ServerStreamClient[Res], error) {
+	ctx, cancel := context.WithCancel(ctx)
 	cs, err := cc.NewStream(ctx, &serverStreamingDesc, method, opts...)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
 	if err := cs.SendMsg(PReq(req)); err != nil && err != io.EOF {
+		cancel()
 		return nil, err
 	}
 	if err := cs.CloseSend(); err != nil {
+		cancel()
 		return nil, err
 	}
-	return &ServerStreamClient[Res]{ClientStream: cs}, nil
+	return &ServerStreamClient[Res]{ClientStream: cs, cancel: cancel}, nil
 }
 
 // Recv receives the next response; io.EOF after the last one of a call that
@@ -95,9 +104,22 @@ func NewServerStream[Req, Res any, PReq message[Req], PRes message[Res]](ctx con
 func (s *ServerStreamClient[Res]) Recv() (*Res, error) {
 	m := new(Res)
 	if err := s.ClientStream.RecvMsg(any(m).(proto.Message)); err != nil {
+		if s.cancel != nil {
+			s.cancel() // the call is over: release its context
+		}
 		return nil, err
 	}
 	return m, nil
+}
+
+// Cancel ends the call at once, with RST_STREAM(CANCEL); later Recv calls
+// return CANCELLED. It is what breaking out of All does.
+func (s *ServerStreamClient[Res]) Cancel() {
+	if s.cancel != nil {
+		s.cancel()
+		return
+	}
+	cancelStream(s.ClientStream)
 }
 
 // All returns the responses as an iterator. It yields (msg, nil) for each
@@ -115,7 +137,7 @@ func (s *ServerStreamClient[Res]) All() iter.Seq2[*Res, error] {
 				return
 			}
 			if !yield(m, nil) {
-				cancelStream(s.ClientStream)
+				s.Cancel()
 				return
 			}
 		}
