@@ -45,11 +45,16 @@ const MirrorPrefix = "mirror-"
 // handler of the same name below, so a test overrides only the method whose
 // behaviour it pins.
 type Service struct {
-	Echo    func(context.Context, *wrapperspb.StringValue) (*wrapperspb.StringValue, error)
-	Count   func(*wrapperspb.Int32Value, server.ServerStreamingServer[wrapperspb.Int32Value]) error
+	// Echo handles EchoPath, the unary method.
+	Echo func(context.Context, *wrapperspb.StringValue) (*wrapperspb.StringValue, error)
+	// Count handles CountPath, the server-streaming method.
+	Count func(*wrapperspb.Int32Value, server.ServerStreamingServer[wrapperspb.Int32Value]) error
+	// Collect handles CollectPath, the client-streaming method.
 	Collect func(server.ClientStreamingServer[wrapperspb.StringValue, wrapperspb.StringValue]) error
-	Chat    func(server.BidiStreamingServer[wrapperspb.StringValue, wrapperspb.StringValue]) error
-	Bulk    func(server.BidiStreamingServer[wrapperspb.BytesValue, wrapperspb.BytesValue]) error
+	// Chat handles ChatPath, the bidi method on strings.
+	Chat func(server.BidiStreamingServer[wrapperspb.StringValue, wrapperspb.StringValue]) error
+	// Bulk handles BulkPath, the bidi method on bytes.
+	Bulk func(server.BidiStreamingServer[wrapperspb.BytesValue, wrapperspb.BytesValue]) error
 }
 
 // Desc returns the service's description for server.Register.
