@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"grpcwire/trace/tracetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the trace blocks of the README's walk-through from the programs' output")
+
+// The walk-through lives in docs/seed-readme.md until the lead merges it into
+// README.md; the test follows it there as soon as README.md has the markers.
+const (
+	readmePath = "../../README.md"
+	seedPath   = "../../docs/seed-readme.md"
+)
+
+// traceBlock matches one generated block: a marker naming it, the block,
+// and the closing marker.
+var traceBlock = regexp.MustCompile("(?s)<!-- trace:([a-z-]+) -->\n(.*?)<!-- /trace -->")
+
+// connAddrs matches the two addresses of a connection line, which vary from
+// run to run; the walk-through shows the seed's server port and a typical
+// client port.
+var connAddrs = regexp.MustCompile(`client 127\.0\.0\.1:[0-9]+, server 127\.0\.0\.1:[0-9]+`)
+
+// walkThroughTraces runs the programs as the walk-through says and returns
+// its blocks by name: the client's trace of the seed's calls, times left out,
+// in the order tracetest.Canonical gives, cut into the connection's own
+// frames and each call's stream; and the trace of an error call.
+func walkThroughTraces(t *testing.T) map[string]string {
+	t.Helper()
+	srv, _ := startServer(t)
+	// -authority keeps the request header block the same whatever port the
+	// server got (HPACK's Huffman code gives digits different lengths).
+	args := []string{"-addr", srv.Addr, "-authority", "localhost:50051", "-trace", "-trace-times=false", "-trace-values"}
+	code, stdout, stderr := runClient(t, args...)
+	if code != 0 || stdout != seedOutput {
+		t.Fatalf("users-client: exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	var conn strings.Builder
+	for _, f := range tracetest.Parse(tracetest.Canonical(stderr)) {
+		if f.Open || f.Stream == 0 {
+			conn.WriteString(f.Text)
+		}
+	}
+	code, _, errTrace := runClient(t, append(args, "-username", "")...)
+	if code != 1 {
+		t.Fatalf("users-client -username '': exit %d, want 1; stderr:\n%s", code, errTrace)
+	}
+	blocks := map[string]string{
+		"connection": connAddrs.ReplaceAllString(conn.String(), "client 127.0.0.1:54321, server 127.0.0.1:50051"),
+		"createuser": tracetest.Stream(stderr, 1, 1),
+		"getusers":   tracetest.Stream(stderr, 1, 3),
+		"error":      tracetest.Stream(errTrace, 1, 1),
+	}
+	for name, b := range blocks {
+		if b == "" {
+			t.Fatalf("the %s block came out empty; the client's trace:\n%s", name, stderr)
+		}
+	}
+	return blocks
+}
+
+// TestSeedReadme fails when a trace block of the walk-through ("What goes
+// over the wire") is not what the programs print now. go test -run
+// TestSeedReadme -update rewrites the blocks.
+func TestSeedReadme(t *testing.T) {
+	path := seedPath
+	if b, err := os.ReadFile(readmePath); err == nil && traceBlock.Match(b) {
+		path = readmePath
+	}
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := walkThroughTraces(t)
+
+	seen := map[string]bool{}
+	var stale []string
+	out := traceBlock.ReplaceAllFunc(doc, func(m []byte) []byte {
+		sub := traceBlock.FindSubmatch(m)
+		name := string(sub[1])
+		want, ok := blocks[name]
+		if !ok {
+			t.Errorf("%s: unknown trace block %q; the blocks are connection, createuser, getusers and error", path, name)
+			return m
+		}
+		seen[name] = true
+		fenced := "```text\n" + want + "```\n"
+		if string(sub[2]) != fenced {
+			stale = append(stale, name)
+		}
+		return []byte("<!-- trace:" + name + " -->\n" + fenced + "<!-- /trace -->")
+	})
+	for name := range blocks {
+		if !seen[name] {
+			t.Errorf("%s has no <!-- trace:%s --> ... <!-- /trace --> block", path, name)
+		}
+	}
+	if len(stale) == 0 {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("rewrote the %s blocks of %s", strings.Join(stale, ", "), filepath.Clean(path))
+		return
+	}
+	t.Errorf("the %s trace blocks of %s are stale: the programs print something else now.\n"+
+		"Check the difference, then run: go test ./cmd/demo -run TestSeedReadme -update\n%s",
+		strings.Join(stale, ", "), filepath.Clean(path), firstDiff(doc, out))
+}
+
+// firstDiff shows the first line where the document and its regenerated
+// form differ.
+func firstDiff(a, b []byte) string {
+	al, bl := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
+	for i := range max(len(al), len(bl)) {
+		var x, y []byte
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if !bytes.Equal(x, y) {
+			return fmt.Sprintf("first difference at line %d:\n  now: %s\n want: %s", i+1, x, y)
+		}
+	}
+	return ""
+}
