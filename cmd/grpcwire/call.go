@@ -39,6 +39,8 @@ type callFlags struct {
 	gzip    bool
 	format  string
 	verbose bool
+	// traceReflection traces the reflection connection too.
+	traceReflection bool
 }
 
 // runCall is "grpcwire call".
@@ -49,6 +51,7 @@ func runCall(ctx context.Context, io *stdio, args []string) error {
 	fs.DurationVar(&f.timeout, "timeout", 0, "the call's deadline, sent as grpc-timeout (none by default)")
 	fs.BoolVar(&f.gzip, "gzip", false, "compress the requests with gzip (grpc-encoding: gzip)")
 	fs.StringVar(&f.format, "format", formatJSON, "print responses as `json` or text (the protobuf text format)")
+	fs.BoolVar(&f.traceReflection, "trace-reflection", false, "with -trace, also trace the connection the reflection questions go over")
 	fs.BoolVar(&f.verbose, "v", false, "print the response headers and trailers (to stderr), and the status even when OK")
 	rest, err := parseFlags(fs, "call", args, 2, 3)
 	if err != nil {
@@ -162,7 +165,11 @@ func (c *caller) run(ctx context.Context, name string) error {
 		return nil
 	}
 	printStatus(c.io.err, st, c.resolver)
-	return &callFailed{code: exitCodeOf(st)}
+	code := exitCodeOf(st)
+	if code == exitUsage {
+		fmt.Fprintln(c.io.err, c.f.connectHint(c.addr))
+	}
+	return &callFailed{code: code}
 }
 
 // call makes the call: Invoke for unary, a stream for the other kinds.

@@ -59,6 +59,16 @@ func (o *options) dial(addr string, tr *trace.Tracer) (*client.Conn, error) {
 	return client.Dial(addr, opts...)
 }
 
+// connectHint is what to try when the connection to addr failed, in the
+// command's flags: the client's own messages name library options
+// (client.WithTLS, tls.Config.RootCAs), and a person needs the flag.
+func (o *options) connectHint(addr string) string {
+	if o.plaintext {
+		return "grpcwire spoke cleartext HTTP/2 to " + addr + " (-plaintext); without -plaintext it speaks TLS"
+	}
+	return "grpcwire spoke TLS to " + addr + "; -plaintext speaks cleartext HTTP/2, -cacert trusts a private CA, -servername checks another name in the certificate"
+}
+
 // tlsConfig is the client's TLS configuration: the system's roots or those
 // of -cacert, the name of -servername, or no verification at all.
 func (o *options) tlsConfig() (*tls.Config, error) {

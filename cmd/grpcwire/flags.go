@@ -28,10 +28,9 @@ type options struct {
 	protosets   stringList
 
 	// Trace.
-	trace           bool
-	traceTimes      bool
-	traceValues     bool
-	traceReflection bool
+	trace       bool
+	traceTimes  bool
+	traceValues bool
 }
 
 // register adds the common flags to fs.
@@ -48,7 +47,6 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
 	fs.BoolVar(&o.traceTimes, "trace-times", true, "print the time since the connection began on every trace line")
 	fs.BoolVar(&o.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
-	fs.BoolVar(&o.traceReflection, "trace-reflection", false, "call: also trace the connection the reflection questions go over")
 }
 
 // usesFiles reports whether the descriptors come from local files rather

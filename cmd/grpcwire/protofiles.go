@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/bufbuild/protocompile"
-	"github.com/bufbuild/protocompile/reporter"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -98,15 +96,12 @@ func compileProtos(ctx context.Context, names, importPaths []string) ([]protoref
 	c := protocompile.Compiler{
 		Resolver:       protocompile.WithStandardImports(&protocompile.SourceResolver{ImportPaths: importPaths}),
 		SourceInfoMode: protocompile.SourceInfoStandard,
-		Reporter:       reporter.NewReporter(nil, nil),
 	}
 	res, err := c.Compile(ctx, rel...)
 	if err != nil {
-		var ee reporter.ErrorWithPos
-		if errors.As(err, &ee) || strings.Contains(err.Error(), ".proto") {
-			return nil, fmt.Errorf("-proto: %v", err)
-		}
-		return nil, fmt.Errorf("-proto %s (looked for in -I %s): %v", strings.Join(rel, " "), strings.Join(importPaths, " "), err)
+		// protocompile names the file, and the line and column of a
+		// syntax or type error.
+		return nil, fmt.Errorf("-proto: %v", err)
 	}
 	fds := make([]protoreflect.FileDescriptor, len(res))
 	for i, f := range res {

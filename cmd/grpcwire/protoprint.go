@@ -221,7 +221,7 @@ func fieldOptions(fd protoreflect.FieldDescriptor) string {
 	if fd.HasDefault() {
 		opts = append(opts, "default = "+defaultValue(fd))
 	}
-	if fd.HasJSONName() && fd.JSONName() != defaultJSONName(string(fd.Name())) {
+	if !fd.IsExtension() && fd.HasJSONName() && fd.JSONName() != defaultJSONName(string(fd.Name())) {
 		opts = append(opts, "json_name = "+strconv.Quote(fd.JSONName()))
 	}
 	if isDeprecated(fd.Options()) {

@@ -39,24 +39,26 @@ type reflectionSource struct {
 	conn *client.Conn
 	addr string
 	md   wire.Metadata // -H metadata, sent on the reflection call too
+	hint string        // what to try when the connection fails
 
 	ctx    context.Context // the call's; cancel ends it
 	cancel context.CancelFunc
 	stream client.ClientStream // nil until the first question
 	method int                 // index in reflectionMethods of the one in use
 
-	files  *protoregistry.Files                          // built so far
+	files  *protoregistry.Files                         // built so far
 	protos map[string]*descriptorpb.FileDescriptorProto // received, by path
 }
 
 // newReflectionSource returns a source asking the server at conn, which it
 // owns: Close closes it.
-func newReflectionSource(ctx context.Context, conn *client.Conn, addr string, md wire.Metadata) *reflectionSource {
+func newReflectionSource(ctx context.Context, conn *client.Conn, addr string, md wire.Metadata, hint string) *reflectionSource {
 	ctx, cancel := context.WithCancel(ctx)
 	return &reflectionSource{
 		conn:   conn,
 		addr:   addr,
 		md:     md,
+		hint:   hint,
 		ctx:    ctx,
 		cancel: cancel,
 		files:  new(protoregistry.Files),
@@ -113,6 +115,9 @@ func (s *reflectionSource) ask(req *rpb.ServerReflectionRequest) (*rpb.ServerRef
 // failed words a failure of the reflection call.
 func (s *reflectionSource) failed(err error) error {
 	if st := wire.StatusOf(err); st != nil {
+		if exitCodeOf(st) == exitUsage {
+			return fmt.Errorf("server reflection at %s failed: %s\n%s", s.addr, statusLine(st), s.hint)
+		}
 		return fmt.Errorf("server reflection at %s failed: %s", s.addr, statusLine(st))
 	}
 	return fmt.Errorf("server reflection at %s failed: %w", s.addr, err)

@@ -35,7 +35,7 @@ type errNotFound struct {
 }
 
 func (e *errNotFound) Error() string {
-	return fmt.Sprintf("%s does not know the symbol %s", e.from, e.name)
+	return fmt.Sprintf("symbol %s not found in %s", e.name, e.from)
 }
 
 // findMethod resolves the method a call names: "package.Service/Method",
