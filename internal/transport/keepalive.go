@@ -197,7 +197,9 @@ func (c *Conn) ageTick() {
 // sent headers or data since; more than MaxPingStrikes strikes end the
 // connection with GOAWAY ENHANCE_YOUR_CALM "too_many_pings". It reports
 // whether the connection may go on.
-func (c *Conn) enforcePing() bool {
+//
+// sent says whether this side wrote HEADERS or DATA since the previous PING.
+func (c *Conn) enforcePing(sent bool) bool {
 	cfg := c.cfg.Keepalive
 	if !c.isServer || cfg.EnforceMinTime <= 0 {
 		return true
@@ -206,7 +208,7 @@ func (c *Conn) enforcePing() bool {
 	k := &c.ka
 	k.mu.Lock()
 	defer func() { k.lastPeerPing = now; k.mu.Unlock() }()
-	if c.sentSincePing.Swap(false) {
+	if sent {
 		k.strikes = 0
 		return true
 	}

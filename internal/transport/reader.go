@@ -790,10 +790,16 @@ func (c *Conn) processPing(f *http2.PingFrame) error {
 		c.mu.Unlock()
 		return nil
 	}
-	if !c.floods.pings.take(time.Now()) {
+	// A PING that follows data this side sent is what BDP estimators do
+	// (grpc-go pings once per round trip that carried data, for as long as
+	// its estimate grows) and what keepalive does on a busy connection: only
+	// PINGs with no HEADERS or DATA of ours in between draw from the flood
+	// bucket and count as strikes.
+	sent := c.sentSincePing.Swap(false)
+	if !sent && !c.floods.pings.take(time.Now()) {
 		return flood("PING frames")
 	}
-	if !c.enforcePing() {
+	if !c.enforcePing(sent) {
 		// doc/keepalive.md: the client pings more often than the policy allows.
 		c.log.Info("grpcwire: client pings too often; closing", "remote", c.nc.RemoteAddr().String())
 		return connError{http2.ErrCodeEnhanceYourCalm, "too_many_pings"}

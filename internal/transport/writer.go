@@ -584,10 +584,10 @@ func (w *writer) writeData(s *Stream, data []byte, end bool) {
 	}
 }
 
-// noteSent records that HEADERS or DATA went out, which clears the client's
-// ping strikes on a server (grpc-go does the same).
+// noteSent records that HEADERS or DATA went out: the peer's next PING is
+// then not a strike (grpc-go does the same) nor part of a flood.
 func (w *writer) noteSent() {
-	if w.c.isServer && !w.c.sentSincePing.Load() {
+	if !w.c.sentSincePing.Load() {
 		w.c.sentSincePing.Store(true)
 	}
 }
