@@ -191,8 +191,8 @@ func TestFloodsCutOff(t *testing.T) {
 			}
 			callsDuring := calls.Load() - callsBefore
 			line := log.waitFor(t, "closing connection", fl.reason)
-			t.Logf("cut off after %d frames written (%d calls on the other connection meanwhile, heap +%d KiB): %s",
-				written.Load(), callsDuring, (int64(peak.Load())-int64(base))>>10, line)
+			t.Logf("cut off after %d frames written (%d calls on the other connection meanwhile, heap %d KiB +%d KiB): %s",
+				written.Load(), callsDuring, base>>10, (int64(peak.Load())-int64(base))>>10, line)
 			p.Close()
 
 			// Served all along, and still served.
