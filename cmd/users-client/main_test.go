@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"grpcwire/internal/h2test"
+	"grpcwire/internal/testsvc"
+	"grpcwire/server"
+	"grpcwire/userspb"
+	"grpcwire/wire"
+)
+
+// seedOutput is what the seed's Python client prints, byte for byte.
+const seedOutput = `User created: tom
+user {
+  username: "alexa"
+  user_id: 1
+}
+
+user {
+  username: "christie"
+  user_id: 1
+}
+
+`
+
+// seedServer is users.Users as the seed's server, recording each
+// CreateUser's metadata.
+type seedServer struct {
+	userspb.UnimplementedUsersServer
+
+	mu sync.Mutex
+	md []wire.Metadata
+}
+
+func (s *seedServer) CreateUser(ctx context.Context, req *userspb.CreateUserRequest) (*userspb.CreateUserResult, error) {
+	s.mu.Lock()
+	s.md = append(s.md, server.MetadataFromContext(ctx))
+	s.mu.Unlock()
+	if req.GetUsername() == "" {
+		return nil, wire.Errorf(wire.InvalidArgument, "username is required")
+	}
+	return &userspb.CreateUserResult{User: &userspb.User{Username: req.GetUsername(), UserId: 1}}, nil
+}
+
+func (s *seedServer) GetUsers(req *userspb.GetUsersRequest, st server.ServerStreamingServer[userspb.GetUsersResult]) error {
+	for _, u := range req.GetUser() {
+		if err := st.Send(&userspb.GetUsersResult{User: u}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func startSeedServer(t *testing.T) (*seedServer, string) {
+	t.Helper()
+	impl := &seedServer{}
+	srv := server.New()
+	userspb.RegisterUsersServer(srv, impl)
+	return impl, testsvc.Serve(t, srv)
+}
+
+func testConfig(addr string) config {
+	return config{addr: addr, username: "tom", wait: testsvc.Timeout, traceTimes: true}
+}
+
+func runClient(t *testing.T, cfg config) (stdout, stderr string, err error) {
+	t.Helper()
+	// No deadline, as when the program runs (a deadline would add
+	// grpc-timeout to the traced headers); the timer only stops a hung test.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := time.AfterFunc(testsvc.Timeout, cancel)
+	defer stop.Stop()
+	var o, e bytes.Buffer
+	err = run(ctx, cfg, &o, &e)
+	return o.String(), e.String(), err
+}
+
+func TestSeedCalls(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	impl, addr := startSeedServer(t)
+	stdout, stderr, err := runClient(t, testConfig(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stdout != seedOutput || stderr != "" {
+		t.Errorf("stdout:\n%s\nstderr:\n%s\nwant the seed's output and nothing on stderr", stdout, stderr)
+	}
+	impl.mu.Lock()
+	defer impl.mu.Unlock()
+	if len(impl.md) != 1 {
+		t.Fatalf("%d CreateUser calls, want 1", len(impl.md))
+	}
+	if got := impl.md[0].Get("ip"); len(got) != 1 || got[0] != "127.0.0.1" {
+		t.Errorf("metadata ip %q, want [127.0.0.1]", got)
+	}
+}
+
+func TestNotReady(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := testConfig(addr)
+	cfg.wait = 200 * time.Millisecond
+	stdout, _, err := runClient(t, cfg)
+	if !errors.Is(err, errNotReady) || stdout != "" {
+		t.Errorf("run with no server: %v, stdout %q; want %v and nothing printed", err, stdout, errNotReady)
+	}
+	if errNotReady.Error() != "Error connecting to server" {
+		t.Errorf("the message is %q, want the seed's %q", errNotReady, "Error connecting to server")
+	}
+}
+
+func TestErrorCall(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	_, addr := startSeedServer(t)
+	cfg := testConfig(addr)
+	cfg.username = ""
+	stdout, _, err := runClient(t, cfg)
+	if wire.CodeOf(err) != wire.InvalidArgument || !strings.HasPrefix(err.Error(), "CreateUser: ") || stdout != "" {
+		t.Errorf("CreateUser without a username: %v, stdout %q; want INVALID_ARGUMENT naming CreateUser and nothing printed", err, stdout)
+	}
+}
+
+func TestTraceFlags(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	_, addr := startSeedServer(t)
+	cfg := testConfig(addr)
+	cfg.trace, cfg.traceValues, cfg.traceTimes, cfg.authority = true, true, false, "localhost:50051"
+	stdout, stderr, err := runClient(t, cfg)
+	if err != nil || stdout != seedOutput {
+		t.Fatalf("run: %v, stdout:\n%s", err, stdout)
+	}
+	for _, want := range []string{
+		"c1 connection: client 127.0.0.1:",
+		"c1 -> HEADERS       stream=1 flags=END_HEADERS len=108  # Request-Headers\n",
+		"      :authority = localhost:50051\n",
+		"      ip = 127.0.0.1\n",
+		"c1 <- HEADERS       stream=3 flags=END_STREAM|END_HEADERS len=1  # Trailers\n",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("trace lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.HasPrefix(stderr, "+") {
+		t.Errorf("-trace-times=false printed times:\n%s", stderr)
+	}
+}
