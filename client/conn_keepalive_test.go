@@ -11,6 +11,8 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/internal/h2test"
+	"grpcwire/internal/testsvc"
+	"grpcwire/server"
 	"grpcwire/wire"
 )
 
@@ -158,6 +160,37 @@ func TestClientKeepaliveBacksOff(t *testing.T) {
 			p.WriteGoAway(0, http2.ErrCodeEnhanceYourCalm, []byte("too_many_pings"))
 			p.Close()
 			synctest.Wait() // the client has seen the connection end
+		}
+	})
+}
+
+// TestKeepaliveMeetsServerPolicy: grpcwire's client pinging every minute
+// against grpcwire's server whose policy wants pings at least five minutes
+// apart (with or without calls) is told too_many_pings, doubles its
+// keepalive time on each new connection until the server accepts it, and
+// calls go on working throughout.
+func TestKeepaliveMeetsServerPolicy(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	synctest.Test(t, func(t *testing.T) {
+		var log logLines
+		d := newSwitchDialer(t, false, server.KeepaliveEnforcementPolicy(server.KeepaliveEnforcement{
+			MinTime: 5 * time.Minute, PermitWithoutStream: true, MaxStrikes: 2}))
+		cc := testsvc.Dial(t, "server:443", client.WithDialer(d.dial), client.WithLogger(log.logger()),
+			client.WithKeepalive(client.KeepaliveParams{Time: time.Minute, PermitWithoutStream: true}))
+		for range 24 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			if _, err := echo(ctx, cc, "hourly", client.WaitForReady(true)); err != nil {
+				t.Fatalf("call: %v", err)
+			}
+			cancel()
+			time.Sleep(time.Hour)
+		}
+		// 1, 2 and 4 minutes draw too_many_pings; 8 minutes is accepted.
+		if n := log.count("doubling the keepalive time"); n != 3 {
+			t.Errorf("the keepalive time was doubled %d times, want 3:\n%s", n, log.String())
+		}
+		if n := d.count(); n != 4 {
+			t.Errorf("%d connections made, want 4 (three ended by too_many_pings)", n)
 		}
 	})
 }
