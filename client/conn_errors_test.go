@@ -3,10 +3,12 @@ package client_test
 import (
 	"context"
 	"crypto/tls"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"grpcwire/client"
@@ -136,4 +138,28 @@ func cleartextServer(t *testing.T) string {
 func tlsServer(t *testing.T, pki *testPKI) string {
 	_, addr := testsvc.Start(t, nil, server.TLS(pki.serverConfig()))
 	return addr
+}
+
+// TestConnectTimeoutSaysWhy: a server that accepts the connection but never
+// speaks HTTP/2 (no SETTINGS frame) fails the attempt after the connect
+// timeout, and the status says that no SETTINGS came, so probably not a
+// gRPC server.
+func TestConnectTimeoutSaysWhy(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	synctest.Test(t, func(t *testing.T) {
+		silent := make(chan net.Conn, 1)
+		cc := testsvc.Dial(t, "quiet:443", client.WithDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+			c, s := net.Pipe()
+			go io.Copy(io.Discard, s) // reads everything, answers nothing
+			silent <- s
+			return c, nil
+		}))
+		start := time.Now()
+		_, err := echo(context.Background(), cc, "x")
+		wantStatus(t, err, wire.Unavailable, "no HTTP/2 SETTINGS", "quiet:443", "is it a gRPC server?")
+		if took := time.Since(start); took != wire.DefaultMinConnectTimeout {
+			t.Errorf("the attempt gave up after %v, want the connect timeout %v", took, wire.DefaultMinConnectTimeout)
+		}
+		(<-silent).Close()
+	})
 }
