@@ -144,3 +144,40 @@ func TestSeedCallsTraced(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeMessageTraced sends a message larger than a DATA frame can hold
+// (SETTINGS_MAX_FRAME_SIZE is 16384 by default) through a real connection:
+// the trace shows its pieces frame by frame and decodes it once whole.
+func TestLargeMessageTraced(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	var cbuf syncBuffer
+	srv := server.New()
+	userspb.RegisterUsersServer(srv, seedUsers{})
+	addr := testsvc.Serve(t, srv)
+	conn := testsvc.Dial(t, addr, client.WithTrace(&cbuf, trace.OmitTimes()))
+	ctx, cancel := context.WithTimeout(context.Background(), testsvc.Timeout)
+	defer cancel()
+	name := strings.Repeat("n", 40000)
+	if _, err := userspb.NewUsersClient(conn).CreateUser(ctx, &userspb.CreateUserRequest{Username: name}); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	got := tracetest.Stream(cbuf.String(), 1, 1)
+	// The request: 40004 bytes of message (a 3-byte length before the 40000-byte string and a tag) after its 5-byte prefix, in
+	// frames of at most 16384 bytes.
+	for _, want := range []string{
+		"c1 -> DATA          stream=1 len=16384\n" +
+			"      Length-Prefixed-Message Compressed-Flag=0 Message-Length=40004 users.CreateUserRequest  # 16379 bytes here, the rest follows\n",
+		"c1 -> DATA          stream=1 len=16384\n" +
+			"      ... 16384 more bytes of the message (32763 of 40004)\n",
+		"      ... the last 7241 bytes of the message (40004 of 40004)\n" +
+			"        username: \"" + name + "\"\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the trace of a 40004-byte request lacks %.200q:\n%.3000s", want, got)
+		}
+	}
+	if n := strings.Count(got, "username: \""+name+"\""); n != 2 {
+		t.Errorf("the 40000-byte username is decoded %d times, want 2 (request and response)", n)
+	}
+}
