@@ -163,8 +163,8 @@ func TestLargeMessageTraced(t *testing.T) {
 	}
 	conn.Close()
 	got := tracetest.Stream(cbuf.String(), 1, 1)
-	// The request: 40004 bytes of message (a 3-byte length before the 40000-byte string and a tag) after its 5-byte prefix, in
-	// frames of at most 16384 bytes.
+	// The request is 40004 bytes (a tag, a 3-byte length, the 40000-byte
+	// string) after its 5-byte prefix, in frames of at most 16384 bytes.
 	for _, want := range []string{
 		"c1 -> DATA          stream=1 len=16384\n" +
 			"      Length-Prefixed-Message Compressed-Flag=0 Message-Length=40004 users.CreateUserRequest  # 16379 bytes here, the rest follows\n",
