@@ -314,8 +314,10 @@ func (c *Conn) processData(fh http2.FrameHeader) error {
 		body--
 	}
 	s, idle := c.lookup(id)
-	if s == nil || s.state.Load()&stRecvEnd != 0 || (!c.isServer && !s.gotHeader) {
-		resetByUs := s == nil && !idle && c.wasResetByUs(id)
+	if s == nil || s.state.Load()&(stRecvEnd|stReset) != 0 || (!c.isServer && !s.gotHeader) {
+		// A stream still in the table with its reset bit set is one the
+		// writer is resetting right now: ours, like those it remembers.
+		resetByUs := (s == nil && !idle && c.wasResetByUs(id)) || (s != nil && s.state.Load()&stReset != 0)
 		if _, err := c.br.Discard(int(body)); err != nil {
 			return err
 		}
@@ -327,13 +329,13 @@ func (c *Conn) processData(fh http2.FrameHeader) error {
 		case idle:
 			// RFC 9113 §5.1: DATA on an idle stream is a connection error.
 			return connError{http2.ErrCodeProtocol, fmt.Sprintf("DATA frame on idle stream %d", id)}
-		case s != nil && !c.isServer && !s.gotHeader:
-			// RFC 9113 §8.1: a response starts with HEADERS.
-			return c.streamError(id, http2.ErrCodeProtocol, false)
-		case s == nil && (!c.isServer || resetByUs):
+		case resetByUs || (s == nil && !c.isServer):
 			// RFC 9113 §5.1: after sending RST_STREAM, frames that arrive on
 			// the stream are ignored (a client ignores any on closed streams).
 			return nil
+		case s != nil && !c.isServer && !s.gotHeader:
+			// RFC 9113 §8.1: a response starts with HEADERS.
+			return c.streamError(id, http2.ErrCodeProtocol, false)
 		default:
 			// RFC 9113 §5.1: half-closed (remote) or closed.
 			return c.streamError(id, http2.ErrCodeStreamClosed, false)
