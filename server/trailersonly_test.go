@@ -160,14 +160,8 @@ func TestTrailersOnlyThenResetWhenClientStillSending(t *testing.T) {
 // Closure" makes it follow the response with RST_STREAM(NO_ERROR). Whether
 // that happens depends on how the server's reads interleave with its
 // writes, so tests that send such requests accept the reset, and only it.
-//
-// The transport also sends that reset, now and then, after calls whose
-// handler did see the client's END_STREAM (io.EOF) before answering: the
-// reader wakes the handler before it records END_STREAM in the stream's
-// state, which the writer checks after the trailers. That is a transport
-// bug (reported); until it is fixed, tests that run several calls on one
-// connection settle each before the next so that a stray reset cannot be
-// taken for the next call's frame.
+// Tests that run several calls on one connection settle each before the
+// next, so that such a reset cannot be taken for the next call's frame.
 func settle(t *testing.T, p *h2test.Peer, id uint32) (reset bool) {
 	t.Helper()
 	data := [8]byte{'s', 'e', 't', 't', 'l', 'e'}
