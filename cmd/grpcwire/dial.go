@@ -47,9 +47,12 @@ func (o *options) dial(addr string, tr *trace.Tracer) (*client.Conn, error) {
 			return nil, err
 		}
 		opts = append(opts, client.WithTLS(cfg))
-		if o.servername != "" {
-			opts = append(opts, client.WithAuthority(o.servername))
-		}
+	}
+	switch {
+	case o.authority != "":
+		opts = append(opts, client.WithAuthority(o.authority))
+	case o.servername != "":
+		opts = append(opts, client.WithAuthority(o.servername))
 	}
 	if tr != nil {
 		opts = append(opts, client.WithFrameObserver(func(ci client.ConnInfo) transport.Observer {

@@ -15,6 +15,7 @@ type options struct {
 	plaintext          bool
 	cacert             string
 	servername         string
+	authority          string
 	insecureSkipVerify bool
 	connectTimeout     time.Duration
 
@@ -38,6 +39,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.plaintext, "plaintext", false, "speak cleartext HTTP/2 (prior knowledge) instead of TLS")
 	fs.StringVar(&o.cacert, "cacert", "", "trust the CA certificates in this PEM `file` instead of the system's")
 	fs.StringVar(&o.servername, "servername", "", "the `name` to check in the server's certificate (the ADDR's host by default); also sent as :authority")
+	fs.StringVar(&o.authority, "authority", "", "the :authority to send (the ADDR, or -servername, by default), for a server or proxy that routes by it")
 	fs.BoolVar(&o.insecureSkipVerify, "insecure-skip-verify", false, "accept any server certificate (TLS without authentication: for tests only)")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", defaultConnectTimeout, "how long to wait for the connection (TCP, TLS, HTTP/2 SETTINGS)")
 	fs.Var(&o.headers, "H", "send the metadata `'key: value'` (repeatable); values of keys ending in -bin are base64")

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"grpcwire/internal/h2test"
+	"grpcwire/trace/tracetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the generated sessions of the README's \"Looking at the wire\" from the command's output")
+
+// The section lives in docs/cli-readme.md until the lead merges it into
+// README.md; the test follows it there as soon as README.md has the
+// markers.
+const (
+	readmePath = "../../README.md"
+	cliDocPath = "../../docs/cli-readme.md"
+)
+
+// cliBlock matches one generated session: a marker naming it, the session,
+// and the closing marker.
+var cliBlock = regexp.MustCompile("(?s)<!-- cli:([a-z-]+) -->\n(.*?)<!-- /cli -->")
+
+// shownAddr is the server's address in the README's commands: the seed's
+// port, where "go run ./cmd/users-server" listens.
+const shownAddr = "127.0.0.1:50051"
+
+// connAddrs matches the two addresses of a connection line, which vary from
+// run to run; the README shows the seed's server port and a typical client
+// port, as the seed's walk-through does.
+var connAddrs = regexp.MustCompile(`client 127\.0\.0\.1:[0-9]+, server 127\.0\.0\.1:[0-9]+`)
+
+// session is one command of the README and how its output is shown.
+type session struct {
+	name string
+	args []string // after "grpcwire", with shownAddr for the server
+}
+
+// sessions are the README's examples, in its order.
+var sessions = []session{
+	{"list", []string{"list", "-plaintext", shownAddr}},
+	{"describe", []string{"describe", "-plaintext", shownAddr, "users.Users/GetUsers"}},
+	{"createuser", []string{"call", "-plaintext", "-trace", "-trace-times=false", "-trace-values", "-H", "ip: 127.0.0.1",
+		shownAddr, "users.Users/CreateUser", `{"username": "tom"}`}},
+	{"getusers", []string{"call", "-plaintext", "-trace", "-trace-times=false", shownAddr, "users.Users/GetUsers",
+		`{"user": [{"username": "alexa", "userId": 1}, {"username": "christie", "userId": 1}]}`}},
+	{"error", []string{"call", "-plaintext", "-trace", "-trace-times=false", shownAddr, "users.Users/CreateUser", `{"username": ""}`}},
+}
+
+// TestCLIReadme fails when a generated session of "Looking at the wire" is
+// not what the command prints now against the seed's users-server. go test
+// -run TestCLIReadme -update rewrites the sessions.
+func TestCLIReadme(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	path := cliDocPath
+	if b, err := os.ReadFile(readmePath); err == nil && cliBlock.Match(b) {
+		path = readmePath
+	}
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := startUsersServer(t)
+
+	blocks := map[string]string{}
+	for _, s := range sessions {
+		blocks[s.name] = renderSession(t, s, addr)
+	}
+	seen := map[string]bool{}
+	var stale []string
+	out := cliBlock.ReplaceAllFunc(doc, func(m []byte) []byte {
+		sub := cliBlock.FindSubmatch(m)
+		name := string(sub[1])
+		want, ok := blocks[name]
+		if !ok {
+			t.Errorf("%s: unknown session %q", path, name)
+			return m
+		}
+		seen[name] = true
+		if string(sub[2]) != want {
+			stale = append(stale, name)
+		}
+		return []byte("<!-- cli:" + name + " -->\n" + want + "<!-- /cli -->")
+	})
+	for _, s := range sessions {
+		if !seen[s.name] {
+			t.Errorf("%s has no <!-- cli:%s --> ... <!-- /cli --> session", path, s.name)
+		}
+	}
+	if len(stale) == 0 {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("rewrote the %s sessions of %s", strings.Join(stale, ", "), filepath.Clean(path))
+		return
+	}
+	t.Errorf("the %s sessions of %s are stale: the command prints something else now.\n"+
+		"Check the difference, then run (in cmd/grpcwire): go test -run TestCLIReadme -update\n%s",
+		strings.Join(stale, ", "), filepath.Clean(path), firstDiff(doc, out))
+}
+
+// renderSession runs one session against the server at addr and writes it
+// as the README shows it: the command and its stdout, then its stderr (the
+// trace, in tracetest's canonical order, and the status), then its exit
+// code when it is not 0.
+func renderSession(t *testing.T, s session, addr string) string {
+	t.Helper()
+	args := make([]string, 0, len(s.args)+2)
+	for _, a := range s.args {
+		if a == shownAddr {
+			// What the shown command sends as :authority, so that the
+			// request headers are byte for byte the shown command's.
+			args = append(args, "-authority", shownAddr, addr)
+			continue
+		}
+		args = append(args, a)
+	}
+	r := grpcwire(t, "", args...)
+	if r.stdout == "" && r.stderr == "" {
+		t.Fatalf("the %s session printed nothing\n%s", s.name, r)
+	}
+	var b strings.Builder
+	b.WriteString("```console\n$ grpcwire " + shellQuote(s.args) + "\n" + r.stdout + "```\n")
+	if r.stderr != "" {
+		trace, rest := splitStderr(r.stderr)
+		b.WriteString("\nOn stderr:\n\n```text\n")
+		b.WriteString(connAddrs.ReplaceAllString(tracetest.Canonical(trace), "client 127.0.0.1:54321, server "+shownAddr))
+		b.WriteString(rest)
+		b.WriteString("```\n")
+	}
+	if r.code != exitOK {
+		fmt.Fprintf(&b, "\nThe command exits with status %d.\n", r.code)
+	}
+	return b.String()
+}
+
+// traceStart matches the first line of a trace item: a connection line or
+// a frame line.
+var traceStart = regexp.MustCompile(`^c[0-9]+ `)
+
+// splitStderr separates the trace in a command's stderr (each item's line
+// and its indented detail) from the rest (the status), keeping each in
+// order.
+func splitStderr(s string) (trace, rest string) {
+	var tb, rb strings.Builder
+	inTrace := false
+	for line := range strings.Lines(s) {
+		switch {
+		case traceStart.MatchString(line):
+			inTrace = true
+			tb.WriteString(line)
+		case inTrace && strings.HasPrefix(line, " "):
+			tb.WriteString(line)
+		default:
+			inTrace = false
+			rb.WriteString(line)
+		}
+	}
+	return tb.String(), rb.String()
+}
+
+// shellQuote writes args as a person types them in a POSIX shell.
+func shellQuote(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=") == "" {
+			q[i] = a
+		} else {
+			q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(q, " ")
+}
+
+// firstDiff shows the first line where the document and its regenerated
+// form differ.
+func firstDiff(a, b []byte) string {
+	al, bl := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
+	for i := range max(len(al), len(bl)) {
+		var x, y []byte
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if !bytes.Equal(x, y) {
+			return fmt.Sprintf("first difference at line %d:\n  now: %s\n want: %s", i+1, x, y)
+		}
+	}
+	return ""
+}
+
+// Bounds on the seed's server that the README test runs.
+const (
+	buildTimeout = 5 * time.Minute
+	startTimeout = 30 * time.Second
+	stopTimeout  = 15 * time.Second
+)
+
+// listening is the line users-server prints on stderr once it accepts
+// connections.
+var listening = regexp.MustCompile(`^users-server: listening on (\S+)`)
+
+// startUsersServer builds the seed's cmd/users-server from the root module,
+// starts it on a free loopback port, and stops it (SIGTERM, a graceful
+// stop) when t ends. It returns the server's address.
+func startUsersServer(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "users-server")
+	ctx, cancel := context.WithTimeout(t.Context(), buildTimeout)
+	defer cancel()
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/users-server")
+	build.Dir = repoRoot(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/users-server: %v\n%s", err, out)
+	}
+
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-health", "-reflection")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var waitErr error
+	done := make(chan struct{}) // closed once waitErr is set
+	addrc := make(chan string, 1)
+	go func() {
+		// Reading stderr to its end lets Wait return; the first line
+		// names the address.
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				addrc <- m[1]
+			}
+		}
+		waitErr = cmd.Wait()
+		close(done)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+			if waitErr != nil {
+				t.Errorf("users-server: %v", waitErr)
+			}
+		case <-time.After(stopTimeout):
+			_ = cmd.Process.Kill()
+			<-done
+			t.Errorf("users-server did not stop within %v of SIGTERM", stopTimeout)
+		}
+	})
+	select {
+	case addr := <-addrc:
+		return addr
+	case <-done:
+		t.Fatalf("users-server exited before listening: %v", waitErr)
+	case <-time.After(startTimeout):
+		t.Fatalf("users-server did not listen within %v", startTimeout)
+	}
+	return ""
+}
