@@ -26,12 +26,14 @@ type jsonStream struct {
 	opts protojson.UnmarshalOptions
 }
 
+// newJSONStream reads from r, resolving the types of google.protobuf.Any
+// values with resolver (the program's own types when it is nil).
 func newJSONStream(r io.Reader, what string, resolver *typeResolver) *jsonStream {
-	return &jsonStream{
-		dec:  json.NewDecoder(r),
-		what: what,
-		opts: protojson.UnmarshalOptions{Resolver: resolver},
+	s := &jsonStream{dec: json.NewDecoder(r), what: what}
+	if resolver != nil {
+		s.opts.Resolver = resolver
 	}
+	return s
 }
 
 // next reads the next message of type md; io.EOF when the stream holds no
@@ -87,7 +89,7 @@ func formatMessage(m proto.Message, format string, resolver *typeResolver) ([]by
 	if format == formatText {
 		return append(pbtext.Append(nil, m), '\n'), nil
 	}
-	b, err := protojson.MarshalOptions{Resolver: resolver}.Marshal(m)
+	b, err := marshalOptions(resolver).Marshal(m)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +103,7 @@ func formatMessage(m proto.Message, format string, resolver *typeResolver) ([]by
 
 // compactJSON writes m as JSON on one line, the same for every build.
 func compactJSON(m proto.Message, resolver *typeResolver) (string, error) {
-	b, err := protojson.MarshalOptions{Resolver: resolver}.Marshal(m)
+	b, err := marshalOptions(resolver).Marshal(m)
 	if err != nil {
 		return "", err
 	}
@@ -110,4 +112,13 @@ func compactJSON(m proto.Message, resolver *typeResolver) (string, error) {
 		return "", err
 	}
 	return out.String(), nil
+}
+
+// marshalOptions resolves the types of google.protobuf.Any values with
+// resolver, or with the program's own types when it is nil.
+func marshalOptions(resolver *typeResolver) protojson.MarshalOptions {
+	if resolver == nil {
+		return protojson.MarshalOptions{}
+	}
+	return protojson.MarshalOptions{Resolver: resolver}
 }

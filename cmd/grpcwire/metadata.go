@@ -27,7 +27,13 @@ func parseHeaders(hs []string) (wire.Metadata, error) {
 // spaces around the value are dropped, and the value of a "-bin" key is
 // base64, padded or not, and stands for the bytes it decodes to.
 func parseHeader(h string) (key, value string, err error) {
-	k, v, ok := strings.Cut(h, ":")
+	// A pseudo-header (":path: /x") starts with the separator; its name
+	// ends at the second colon, so that it is named and refused below.
+	pseudo := strings.HasPrefix(strings.TrimSpace(h), ":")
+	k, v, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(h), ":"), ":")
+	if pseudo {
+		k = ":" + k
+	}
 	if !ok {
 		return "", "", fmt.Errorf("-H %q: want 'key: value'", h)
 	}

@@ -42,18 +42,11 @@ func (e *errNotFound) Error() string {
 // also written "/package.Service/Method" (a :path) or
 // "package.Service.Method" (a full name).
 func findMethod(ctx context.Context, src source, name string) (protoreflect.MethodDescriptor, error) {
-	svc, method, ok := strings.Cut(strings.TrimPrefix(name, "/"), "/")
-	if !ok {
-		i := strings.LastIndexByte(name, '.')
-		if i <= 0 {
-			return nil, fmt.Errorf("%q names no method: write SERVICE/METHOD, as in users.Users/CreateUser", name)
-		}
-		svc, method = name[:i], name[i+1:]
+	svc, method, err := splitMethodName(name)
+	if err != nil {
+		return nil, err
 	}
-	if !protoreflect.FullName(svc).IsValid() || !protoreflect.Name(method).IsValid() {
-		return nil, fmt.Errorf("%q names no method: write SERVICE/METHOD with the service's full name, as in users.Users/CreateUser", name)
-	}
-	d, err := src.FindSymbol(ctx, protoreflect.FullName(svc))
+	d, err := src.FindSymbol(ctx, svc)
 	if err != nil {
 		return nil, err
 	}
@@ -70,6 +63,25 @@ func findMethod(ctx context.Context, src source, name string) (protoreflect.Meth
 		return nil, fmt.Errorf("service %s has no method %s; its methods: %s", svc, method, strings.Join(names, ", "))
 	}
 	return md, nil
+}
+
+// splitMethodName splits the method a call names into the service's full
+// name and the method's name. It accepts "package.Service/Method", the
+// :path "/package.Service/Method", and the full name
+// "package.Service.Method".
+func splitMethodName(name string) (protoreflect.FullName, protoreflect.Name, error) {
+	svc, method, ok := strings.Cut(strings.TrimPrefix(name, "/"), "/")
+	if !ok {
+		i := strings.LastIndexByte(name, '.')
+		if i <= 0 {
+			return "", "", fmt.Errorf("%q names no method: write SERVICE/METHOD, as in users.Users/CreateUser", name)
+		}
+		svc, method = name[:i], name[i+1:]
+	}
+	if !protoreflect.FullName(svc).IsValid() || !protoreflect.Name(method).IsValid() {
+		return "", "", fmt.Errorf("%q names no method: write SERVICE/METHOD with the service's full name, as in users.Users/CreateUser", name)
+	}
+	return protoreflect.FullName(svc), protoreflect.Name(method), nil
 }
 
 // kindOf names the kind of a descriptor for messages to people.
