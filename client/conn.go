@@ -37,6 +37,7 @@ type Conn struct {
 
 	mu       sync.Mutex
 	tc       *transport.Conn // the current connection; nil when none
+	live     map[*transport.Conn]struct{} // every running connection, the current one and those draining after GOAWAY
 	attempt  chan struct{}   // closed when the connection attempt under way ends
 	lastErr  error           // why the last attempt failed; nil after a success
 	failures int             // failed attempts in a row, for backoff
@@ -107,11 +108,15 @@ func (c *Conn) Close() error {
 	}
 	c.closed = true
 	close(c.closeCh)
-	tc := c.tc
 	c.tc = nil
+	live := make([]*transport.Conn, 0, len(c.live))
+	for tc := range c.live {
+		live = append(live, tc)
+	}
 	c.mu.Unlock()
-	if tc != nil {
-		tc.Close()
+	// Tell each server, as grpc-go's client does, then close.
+	for _, tc := range live {
+		tc.CloseWithGoAway(http2.ErrCodeNo, "client closed")
 	}
 	c.wg.Wait()
 	return nil
@@ -307,6 +312,12 @@ func (c *Conn) dial() (*transport.Conn, error) {
 		cfg.Observer = c.opts.observer(ConnInfo{LocalAddr: nc.LocalAddr().String(), RemoteAddr: nc.RemoteAddr().String(), Start: time.Now()})
 	}
 	tc := transport.NewClientConn(nc, cfg)
+	c.mu.Lock()
+	if c.live == nil {
+		c.live = make(map[*transport.Conn]struct{})
+	}
+	c.live[tc] = struct{}{}
+	c.mu.Unlock()
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
@@ -315,6 +326,7 @@ func (c *Conn) dial() (*transport.Conn, error) {
 		if c.tc == tc {
 			c.tc = nil
 		}
+		delete(c.live, tc)
 		c.mu.Unlock()
 	}()
 	select {

@@ -144,6 +144,21 @@ func (c *Conn) GoAway(code http2.ErrCode, debug string) {
 	}
 }
 
+// CloseWithGoAway closes the connection at once, as Close does, but tells
+// the peer first: GOAWAY with code and debug data, then the close. Streams in
+// flight fail. The GOAWAY gets a bounded time to leave.
+func (c *Conn) CloseWithGoAway(code http2.ErrCode, debug string) {
+	c.mu.Lock()
+	last := c.maxPeerStreamID
+	c.goAwaySent = true
+	c.goAwayLastID = last
+	c.mu.Unlock()
+	c.nc.SetWriteDeadline(time.Now().Add(goAwayFlushBound))
+	if c.q.push1(writeReq{kind: reqGoAway, n: last, code: code, debug: []byte(debug), end: true}) != nil {
+		c.Close()
+	}
+}
+
 // waitDone waits for the connection to end, closing it when ctx ends first.
 func (c *Conn) waitDone(ctx context.Context) {
 	select {

@@ -305,6 +305,10 @@ func (w *writer) handle(r *writeReq) {
 		if r.done != nil {
 			close(r.done)
 		}
+		if r.end {
+			// GOAWAY then close: the connection is being closed on purpose.
+			w.c.shutdown(errClosedLocally)
+		}
 	case reqKick:
 		w.openWaiting()
 	case reqClose:
