@@ -35,9 +35,10 @@ func idleDelta(before, after Snapshot, n int) Idle {
 
 // MemoryMeasurement is one server's idle costs in one round.
 type MemoryMeasurement struct {
-	Conn   Idle
-	Stream Idle
-	Err    string
+	// Conn is the cost of each idle connection, Stream of each idle stream.
+	Conn, Stream Idle
+	// Err is why the measurement failed, or "".
+	Err string
 }
 
 // memoryPool is how many connections or streams the load generator opens

@@ -137,14 +137,17 @@ func ioCalls() (reads, writes int64) {
 	return
 }
 
-// Delta is what a process did between two Snapshots.
+// Delta is what a process did between two Snapshots: the wall time
+// between them, its CPU time (user plus system), its heap allocations
+// (objects and bytes), its read plus write system calls (-1 if unknown)
+// and its context switches (voluntary plus involuntary).
 type Delta struct {
 	Wall       time.Duration
-	CPU        time.Duration // user plus system
+	CPU        time.Duration
 	Allocs     uint64
 	AllocBytes uint64
-	Syscalls   int64 // read plus write system calls; -1 if unknown
-	CtxSw      int64 // voluntary plus involuntary context switches
+	Syscalls   int64
+	CtxSw      int64
 }
 
 // Sub returns what happened from a to s.
