@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"grpcwire/internal/h2test"
-	"grpcwire/trace/tracetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated sessions of the README's \"Looking at the wire\" from the command's output")
@@ -116,7 +115,7 @@ func TestCLIReadme(t *testing.T) {
 
 // renderSession runs one session against the server at addr and writes it
 // as the README shows it: the command and its stdout, then its stderr (the
-// trace, in tracetest's canonical order, and the status), then its exit
+// trace, in canonicalTrace's order, and the status), then its exit
 // code when it is not 0.
 func renderSession(t *testing.T, s session, addr string) string {
 	t.Helper()
@@ -139,7 +138,7 @@ func renderSession(t *testing.T, s session, addr string) string {
 	if r.stderr != "" {
 		trace, rest := splitStderr(r.stderr)
 		b.WriteString("\nOn stderr:\n\n```text\n")
-		b.WriteString(connAddrs.ReplaceAllString(tracetest.Canonical(trace), "client 127.0.0.1:54321, server "+shownAddr))
+		b.WriteString(connAddrs.ReplaceAllString(canonicalTrace(trace), "client 127.0.0.1:54321, server "+shownAddr))
 		b.WriteString(rest)
 		b.WriteString("```\n")
 	}

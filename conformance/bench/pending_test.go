@@ -1,5 +1,0 @@
-//go:build grpcwire_pending
-
-package bench
-
-func init() { runPending = true }
