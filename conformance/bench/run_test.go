@@ -131,19 +131,12 @@ func (failingLauncher) Launch(string, string) (Server, error) {
 }
 func (failingLauncher) Pinned() string { return "nowhere" }
 
-// pingFloodBug is the known grpcwire bug the bidi ping-pong workload runs
-// into: grpc-go's BDP estimator sends a PING for every round trip that
-// carries data while its estimate is under its 16 MiB limit, which a
-// ping-pong of small messages never reaches, and grpcwire's transport
-// counts those PINGs against its flood bucket (1,000, then 100 a second),
-// so after about a thousand round trips it ends the connection with
-// GOAWAY ENHANCE_YOUR_CALM "flood: PING frames", as a server and as a
-// client. grpc-go only counts pings that come while it has sent no data.
-const pingFloodBug = "flood: PING frames"
-
-// TestBidiPingPong runs the bidi workload in both sections, in-process.
-// grpc-go against itself must work; grpcwire's rows skip for pingFloodBug
-// unless built with -tags grpcwire_pending.
+// TestBidiPingPong runs the bidi workload in both sections, in-process, for
+// long enough to cross a thousand round trips. grpc-go's BDP estimator sends
+// a PING with nearly every round trip of a ping-pong; grpcwire's transport
+// once counted those against its PING flood bucket (1,000, then 100 a
+// second) and ended the connection with GOAWAY ENHANCE_YOUR_CALM "flood:
+// PING frames", as a server and as a client. This keeps it fixed.
 func TestBidiPingPong(t *testing.T) {
 	checkNoLeaks(t)
 	ws, err := SelectWorkloads("bidi-pingpong-100B")
@@ -154,27 +147,21 @@ func TestBidiPingPong(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var known []string
 	for _, sec := range [][]Comparison{res.Servers, res.Clients} {
 		for k, m := range sec[0].Rounds[0] {
-			switch {
-			case m.Err == "" && m.Ops > 0:
-			case Impls[k] == ImplWire && strings.Contains(m.Err, pingFloodBug) && !runPending:
-				known = append(known, m.Err)
-			default:
+			if m.Err != "" || m.Ops == 0 {
 				t.Errorf("%s: %d round trips, error %q", Impls[k], m.Ops, m.Err)
 			}
 		}
 	}
-	if len(known) > 0 {
-		t.Skipf("known grpcwire bug (internal/transport flood.go): GOAWAY %q against grpc-go's BDP pings; run with -tags grpcwire_pending to see it fail:\n%s",
-			pingFloodBug, strings.Join(known, "\n"))
+	if m := res.Servers[0].Rounds[0][0]; m.Ops < 1500 {
+		t.Logf("only %d round trips against grpcwire's server: too few to cross the old PING burst of 1,000 (a slow machine)", m.Ops)
 	}
 }
 
-// TestBidiPingPongStaticWindows runs the same workload with grpc-go's BDP
-// estimator off (-grpcgo-window): without its PINGs, grpcwire's rows work,
-// which pins pingFloodBug's cause, and the report says grpc-go was tuned.
+// TestBidiPingPongStaticWindows runs the same workload with grpc-go's static
+// windows (-grpcgo-window) on the in-process server and the clients, and
+// checks that the report says grpc-go was tuned.
 func TestBidiPingPongStaticWindows(t *testing.T) {
 	checkNoLeaks(t)
 	ws, err := SelectWorkloads("bidi-pingpong-100B")
@@ -182,7 +169,7 @@ func TestBidiPingPongStaticWindows(t *testing.T) {
 		t.Fatal(err)
 	}
 	const window = 1 << 20
-	res, err := Run(Config{Rounds: 1, Duration: 300 * time.Millisecond, Workloads: ws, Servers: true, Clients: true,
+	res, err := Run(Config{Rounds: 1, Duration: 100 * time.Millisecond, Workloads: ws, Servers: true, Clients: true,
 		Launcher: InProcLauncher{GoWindow: window}, GoWindow: window})
 	if err != nil {
 		t.Fatal(err)
