@@ -188,8 +188,12 @@ func TestCLIGRPCGo(t *testing.T) {
 				`detail google.rpc.LocalizedMessage: {"locale":"en-US","message":"Pas maintenant"}` + "\n"}},
 		{name: "a failed server stream", args: []string{"call", "-plaintext", addr, echoSvc + "/ServerStream", `{"responseCount": 1, "status": {"code": 8, "message": "enough"}}`}, code: 1, want: []string{
 			"\"server\": \"grpc-go\"\n}\n", "8 RESOURCE_EXHAUSTED: enough\n"}},
-		{name: "-proto without reflection", args: []string{"call", "-plaintext", "-proto", "echo.proto", "-I", protoDir, none, echoSvc + "/Unary", `{"payload": "aGk="}`}, want: []string{
-			"\"payload\": \"aGk=\""}},
+		{name: "-proto without reflection, traced", args: []string{"call", "-plaintext", "-trace", "-trace-times=false", "-proto", "echo.proto", "-I", protoDir, none, echoSvc + "/Unary", `{"payload": "aGk="}`}, want: []string{
+			"\"payload\": \"aGk=\"",
+			// The messages are decoded in the trace with the descriptors
+			// parsed from echo.proto, which the command does not link.
+			"Length-Prefixed-Message Compressed-Flag=0 Message-Length=4 grpcwire.conformance.EchoRequest\n        payload: \"hi\"\n",
+			"grpcwire.conformance.EchoResponse\n        payload: \"hi\"\n"}},
 		{name: "unknown method", args: []string{"call", "-plaintext", addr, echoSvc + "/Nope"}, code: 2, want: []string{
 			"service grpcwire.conformance.Echo has no method Nope"}},
 	})
