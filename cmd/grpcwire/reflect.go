@@ -194,20 +194,12 @@ func (s *reflectionSource) FindSymbol(ctx context.Context, name protoreflect.Ful
 // load builds the files of a file_descriptor_response, fetching the
 // imports it lacks.
 func (s *reflectionSource) load(res *rpb.ServerReflectionResponse) error {
-	fdr := res.GetFileDescriptorResponse()
-	if fdr == nil {
+	if res.GetFileDescriptorResponse() == nil {
 		return fmt.Errorf("server reflection at %s answered a file question with something else", s.addr)
 	}
-	var paths []string
-	for _, b := range fdr.GetFileDescriptorProto() {
-		fdp := new(descriptorpb.FileDescriptorProto)
-		if err := proto.Unmarshal(b, fdp); err != nil {
-			return fmt.Errorf("server reflection at %s sent a FileDescriptorProto that does not parse: %v", s.addr, err)
-		}
-		if _, ok := s.protos[fdp.GetName()]; !ok {
-			s.protos[fdp.GetName()] = fdp
-		}
-		paths = append(paths, fdp.GetName())
+	paths, err := s.loadProtos(res)
+	if err != nil {
+		return err
 	}
 	for _, p := range paths {
 		if _, err := s.file(p, nil); err != nil {
@@ -237,7 +229,7 @@ func (s *reflectionSource) file(path string, building []string) (protoreflect.Fi
 			return nil, err
 		}
 		if res.GetErrorResponse() == nil {
-			if err := s.loadProtos(res); err != nil {
+			if _, err := s.loadProtos(res); err != nil {
 				return nil, err
 			}
 		}
@@ -267,18 +259,20 @@ func (s *reflectionSource) file(path string, building []string) (protoreflect.Fi
 }
 
 // loadProtos keeps the FileDescriptorProtos of an answer without building
-// them.
-func (s *reflectionSource) loadProtos(res *rpb.ServerReflectionResponse) error {
+// them, and returns their paths.
+func (s *reflectionSource) loadProtos(res *rpb.ServerReflectionResponse) ([]string, error) {
+	var paths []string
 	for _, b := range res.GetFileDescriptorResponse().GetFileDescriptorProto() {
 		fdp := new(descriptorpb.FileDescriptorProto)
 		if err := proto.Unmarshal(b, fdp); err != nil {
-			return fmt.Errorf("server reflection at %s sent a FileDescriptorProto that does not parse: %v", s.addr, err)
+			return nil, fmt.Errorf("server reflection at %s sent a FileDescriptorProto that does not parse: %v", s.addr, err)
 		}
 		if _, ok := s.protos[fdp.GetName()]; !ok {
 			s.protos[fdp.GetName()] = fdp
 		}
+		paths = append(paths, fdp.GetName())
 	}
-	return nil
+	return paths, nil
 }
 
 // Files returns the files built so far.
