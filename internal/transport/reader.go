@@ -601,6 +601,13 @@ func (c *Conn) processRequestHeaders(f *headerBlock) error {
 		s.holdsSlot = true
 	}
 	c.mu.Lock()
+	if c.closed.Load() {
+		// The connection ended meanwhile (the writer failed, or Close): a
+		// stream added now would never be told.
+		c.mu.Unlock()
+		s.Release()
+		return errClosedLocally
+	}
 	c.streams[id] = s
 	n := len(c.streams)
 	c.mu.Unlock()

@@ -770,7 +770,9 @@ func (w *writer) open(r *writeReq) {
 	}
 	c := w.c
 	c.mu.Lock()
-	if c.goAwayRecv || w.nextID > maxStreamID {
+	if c.goAwayRecv || w.nextID > maxStreamID || c.closed.Load() {
+		// A stream opened on a connection that has ended (shutdown aborted
+		// the streams it knew) or is going away was never sent.
 		c.mu.Unlock()
 		s.abort(fmt.Errorf("%w: the connection is going away", ErrUnprocessed))
 		return
