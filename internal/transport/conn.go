@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -113,7 +112,7 @@ type Conn struct {
 	start    time.Time // for observers' elapsed times
 	log      *slog.Logger
 
-	br   *bufio.Reader
+	br   connReader
 	fr   *http2.Framer // reads only; owned by the reader
 	hdec *hpack.Decoder
 
@@ -132,10 +131,8 @@ type Conn struct {
 	slots          chan struct{} // server: one token per stream whose handler runs
 	nextLocalID    atomic.Uint32 // the writer's next client stream id, for idle checks
 
-	resetMu   sync.Mutex
-	resetByUs map[uint32]struct{} // recent streams this side reset, to ignore frames in flight
-	resetRing [recentResets]uint32
-	resetNext int
+	resetMu sync.Mutex
+	resets  *recentResetSet // made on the first reset
 
 	mu              sync.Mutex
 	streams         map[uint32]*Stream
@@ -207,7 +204,7 @@ func newConn(nc net.Conn, cfg Config, server bool) *Conn {
 		recvWindow:     int64(cfg.ConnWindowSize),
 	}
 	c.q.init()
-	c.br = bufio.NewReaderSize(nc, cfg.ReadBufferSize)
+	c.br = newConnReader(nc, cfg.ReadBufferSize)
 	c.fr = http2.NewFramer(nil, c.br)
 	c.fr.SetMaxReadFrameSize(cfg.MaxFrameSize)
 	// RFC 9113 §6.5.2: SETTINGS_HEADER_TABLE_SIZE starts at 4096, and this
@@ -360,32 +357,42 @@ var (
 // forgotten first.
 func (c *Conn) noteLocalReset(id uint32) {
 	c.resetMu.Lock()
-	if c.resetByUs == nil {
-		c.resetByUs = make(map[uint32]struct{}, recentResets)
+	if c.resets == nil {
+		c.resets = &recentResetSet{ids: make(map[uint32]struct{}, recentResets)}
 	}
-	if _, ok := c.resetByUs[id]; ok {
-		c.resetMu.Unlock()
-		return
+	r := c.resets
+	if old := r.ring[r.next]; old != 0 {
+		delete(r.ids, old)
 	}
-	if old := c.resetRing[c.resetNext]; old != 0 {
-		delete(c.resetByUs, old)
-	}
-	c.resetRing[c.resetNext] = id
-	c.resetNext = (c.resetNext + 1) % recentResets
-	c.resetByUs[id] = struct{}{}
+	r.ring[r.next] = id
+	r.next = (r.next + 1) % recentResets
+	r.ids[id] = struct{}{}
 	c.resetMu.Unlock()
+}
+
+// recentResetSet remembers the last recentResets stream ids this side
+// reset, oldest forgotten first.
+type recentResetSet struct {
+	ids  map[uint32]struct{}
+	ring [recentResets]uint32
+	next int
 }
 
 func (c *Conn) forgetLocalReset(id uint32) {
 	c.resetMu.Lock()
-	delete(c.resetByUs, id)
+	if c.resets != nil {
+		delete(c.resets.ids, id)
+	}
 	c.resetMu.Unlock()
 }
 
 func (c *Conn) wasResetByUs(id uint32) bool {
 	c.resetMu.Lock()
-	_, ok := c.resetByUs[id]
-	c.resetMu.Unlock()
+	defer c.resetMu.Unlock()
+	if c.resets == nil {
+		return false
+	}
+	_, ok := c.resets.ids[id]
 	return ok
 }
 
