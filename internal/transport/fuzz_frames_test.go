@@ -116,3 +116,71 @@ func FuzzServerFrames(f *testing.F) {
 		handlers.Wait()
 	})
 }
+
+// FuzzClientFrames is FuzzServerFrames for the client side: a client
+// connection with one call open reads arbitrary frames from its "server".
+func FuzzClientFrames(f *testing.F) {
+	f.Add(frames(func(fr *http2.Framer, enc *hpack.Encoder, hbuf *bytes.Buffer) {
+		fr.WriteSettings(http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: 10})
+		fr.WriteSettingsAck()
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: fuzzHeaders(enc, hbuf, ":status", "200", "content-type", "application/grpc"), EndHeaders: true})
+		fr.WriteData(1, false, []byte{0, 0, 0, 0, 2, 8, 1})
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: fuzzHeaders(enc, hbuf, "grpc-status", "0"), EndHeaders: true, EndStream: true})
+		fr.WriteRSTStream(1, http2.ErrCodeNo)
+		fr.WritePing(false, [8]byte{2})
+		fr.WriteGoAway(1, http2.ErrCodeNo, []byte("bye"))
+	}))
+	f.Add(frames(func(fr *http2.Framer, enc *hpack.Encoder, hbuf *bytes.Buffer) {
+		fr.WriteSettings()
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: fuzzHeaders(enc, hbuf, ":status", "100"), EndHeaders: true})
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: fuzzHeaders(enc, hbuf, ":status", "503", "content-type", "text/html"), EndHeaders: true})
+		fr.WriteData(1, true, []byte("<html>"))
+		fr.WritePushPromise(http2.PushPromiseParam{StreamID: 1, PromiseID: 2, EndHeaders: true})
+		fr.WriteWindowUpdate(1, 0x7fffffff)
+	}))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cli, srv := net.Pipe()
+		c := NewClientConn(cli, Config{MaxHeaderListSize: 4096})
+		drained := make(chan struct{})
+		go func() {
+			defer close(drained)
+			io.Copy(io.Discard, srv)
+		}()
+		ran := make(chan error, 1)
+		go func() { ran <- c.Run() }()
+		s, err := c.OpenStream(requestFields("/a.B/C"), []byte{0, 0, 0, 0, 0}, nil, true)
+		read := make(chan struct{})
+		go func() {
+			defer close(read)
+			if err == nil {
+				io.Copy(io.Discard, io.LimitReader(s, 1<<20))
+			}
+		}()
+		wrote := make(chan struct{})
+		go func() {
+			defer close(wrote)
+			srv.Write(data)
+		}()
+		runErr := ran
+		select {
+		case <-wrote:
+		case err := <-ran:
+			runErr = make(chan error, 1)
+			runErr <- err
+		}
+		srv.Close()
+		select {
+		case <-runErr:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the connection did not end within 5s of the server closing")
+		}
+		<-wrote
+		<-drained
+		select {
+		case <-read:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the call's reader was not released when the connection ended")
+		}
+	})
+}
