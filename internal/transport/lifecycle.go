@@ -25,7 +25,7 @@ func (c *Conn) OpenStream(hdr []hpack.HeaderField, data []byte, buf *[]byte, end
 	}
 	s := newStream(c)
 	s.headerDone = make(chan struct{})
-	s.queued = len(data)
+	s.queued.Store(int64(len(data)))
 	if end {
 		s.sendErr = ErrStreamDone
 	}

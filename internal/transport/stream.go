@@ -34,19 +34,20 @@ type Stream struct {
 	// state holds stRecvEnd, stSentEnd, stReset and stRemoved bits.
 	state atomic.Uint32
 
-	mu         sync.Mutex
-	chunks     []chunk // received bytes not yet read, in order
-	chunkBuf   [1]chunk
-	recvErr    error         // io.EOF after END_STREAM, or why the stream failed
-	readWait   chan struct{} // made when a reader first has to wait
-	recvWindow int64         // bytes the peer may still send before our WINDOW_UPDATE
-	unacked    int64         // bytes read but not yet returned with WINDOW_UPDATE
-	queued     int           // bytes handed to the writer and not yet written
-	sendErr    error         // why nothing more may be written
-	sendWait   chan struct{}
-	onAbort    func()
-	aborted    bool
-	headerSet  bool // headerDone has been closed
+	mu          sync.Mutex
+	chunks      []chunk // received bytes not yet read, in order
+	chunkBuf    [1]chunk
+	recvErr     error         // io.EOF after END_STREAM, or why the stream failed
+	readWait    chan struct{} // made when a reader first has to wait
+	recvWindow  int64         // bytes the peer may still send before our WINDOW_UPDATE
+	unacked     int64         // bytes read but not yet returned with WINDOW_UPDATE
+	queued      atomic.Int64  // bytes handed to the writer and not yet written
+	sendWaiting atomic.Bool   // a writer waits on sendWait for quota
+	sendErr     error         // why nothing more may be written
+	sendWait    chan struct{}
+	onAbort     func()
+	aborted     bool
+	headerSet   bool // headerDone has been closed
 
 	// headerTooLarge: the request's header list exceeded our
 	// MAX_HEADER_LIST_SIZE and header is incomplete (server).
@@ -263,11 +264,17 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 		s.state.Or(stRecvEnd)
 		s.recvErr = io.EOF
 	}
+	wait := s.readWait
 	s.mu.Unlock()
 	if incr > 0 {
 		s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, n: uint32(incr)})
 	}
-	s.wakeReader()
+	if wait != nil {
+		select {
+		case wait <- struct{}{}:
+		default:
+		}
+	}
 	return true
 }
 
@@ -368,57 +375,53 @@ func (s *Stream) setHeader(fields []hpack.HeaderField) {
 	close(s.headerDone)
 }
 
-// acquire takes n bytes of send quota, waiting while the stream already has
-// SendQuota bytes queued. One write may overshoot the quota, so a message
-// larger than the quota is never stuck.
-func (s *Stream) acquire(n int) error {
+// admit takes n bytes of send quota, waiting while the stream already has
+// SendQuota bytes queued (one write may overshoot the quota, so a message
+// larger than the quota is never stuck), and with end marks the send side
+// as ended so that later writes fail. One critical section does both: this
+// runs for every message.
+func (s *Stream) admit(n int, end bool) error {
+	quota := int64(s.conn.cfg.SendQuota)
 	s.mu.Lock()
-	for s.queued >= s.conn.cfg.SendQuota && s.sendErr == nil {
+	for n > 0 && s.queued.Load() >= quota && s.sendErr == nil {
 		if s.sendWait == nil {
 			s.sendWait = make(chan struct{}, 1)
 		}
+		s.sendWaiting.Store(true)
+		if s.queued.Load() < quota {
+			break // the writer released some meanwhile
+		}
+		ch := s.sendWait
 		s.mu.Unlock()
-		<-s.sendWait
+		<-ch
 		s.mu.Lock()
 	}
 	if err := s.sendErr; err != nil {
 		s.mu.Unlock()
 		return err
 	}
-	s.queued += n
+	if end {
+		s.sendErr = ErrStreamDone
+	}
+	s.queued.Add(int64(n))
 	s.mu.Unlock()
 	return nil
 }
 
-// release gives back n bytes of send quota (writer goroutine).
+// release gives back n bytes of send quota (writer goroutine). It takes no
+// lock unless a writer of the stream waits for quota.
 func (s *Stream) release(n int) {
 	if n == 0 {
 		return
 	}
-	s.mu.Lock()
-	s.queued -= n
-	wake := s.sendWait != nil && s.queued < s.conn.cfg.SendQuota
-	s.mu.Unlock()
-	if wake {
+	if s.queued.Add(-int64(n)) < int64(s.conn.cfg.SendQuota) && s.sendWaiting.Load() {
+		s.sendWaiting.Store(false)
+		// sendWait was made before sendWaiting was set.
 		select {
 		case s.sendWait <- struct{}{}:
 		default:
 		}
 	}
-}
-
-// checkSend reports why nothing may be written, and when end is set marks
-// the send side as ended so that later writes fail.
-func (s *Stream) checkSend(end bool) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.sendErr != nil {
-		return s.sendErr
-	}
-	if end {
-		s.sendErr = ErrStreamDone
-	}
-	return nil
 }
 
 // WriteHeaders queues a HEADERS frame (with CONTINUATION frames if the block
@@ -445,14 +448,7 @@ func (s *Stream) WriteData(data []byte, buf *[]byte, end bool) error {
 // has too many bytes queued.
 func (s *Stream) Write(hdr []hpack.HeaderField, data []byte, buf *[]byte, trl []hpack.HeaderField, end bool) error {
 	end = end || trl != nil
-	if data != nil {
-		if err := s.acquire(len(data)); err != nil {
-			bufpool.Put(buf)
-			return err
-		}
-	}
-	if err := s.checkSend(end); err != nil {
-		s.release(len(data))
+	if err := s.admit(len(data), end); err != nil {
 		bufpool.Put(buf)
 		return err
 	}
