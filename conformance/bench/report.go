@@ -41,7 +41,7 @@ func (r *Results) Markdown(w io.Writer) {
 	p("/proc/PID/io: read/write/readv/writev on the socket; epoll and futex calls are not counted).")
 	if len(r.Servers) > 0 {
 		p("")
-		p("## Servers: grpcwire's vs grpc-go's, both driven by grpc-go's client")
+		p("## Servers: grpcwire's vs grpc-go's, both driven by %s's client", r.ServerLoad)
 		p("")
 		r.comparisonTable(w, r.Servers, "server", func(m Measurement) Delta { return m.Server })
 		p("")

@@ -41,10 +41,22 @@ type Config struct {
 	// windows of that many bytes, turning grpc-go's BDP estimator off; see
 	// DialerFor. Zero measures grpc-go as it comes.
 	GoWindow int32
+	// ServerLoad is the client that drives both servers in the Servers
+	// section: ImplGo (the default when empty) or ImplWire. A load
+	// generator that is cheaper per call pushes both servers harder, which
+	// shows their capacity rather than the generator's.
+	ServerLoad string
 	// Generator says where the load generator runs, and Command how the
 	// run was started, for the report.
 	Generator string
 	Command   string
+}
+
+func (cfg Config) serverLoad() string {
+	if cfg.ServerLoad == "" {
+		return ImplGo
+	}
+	return cfg.ServerLoad
 }
 
 // Pair is one round's measurements of A and B (Impls' order).
@@ -64,10 +76,11 @@ type Results struct {
 	Warmup, Duration time.Duration
 	ServerPinning    string
 	GoWindow         int32
+	ServerLoad       string // the client driving the Servers section
 	Generator        string
 	Command          string
 	// Servers: A is grpcwire's server, B grpc-go's; the load generator is
-	// grpc-go's client.
+	// ServerLoad's client.
 	Servers []Comparison
 	// Clients: A is grpcwire's client, B grpc-go's; the server is
 	// grpc-go's.
@@ -96,6 +109,7 @@ func Run(cfg Config) (*Results, error) {
 		Duration:      cfg.Duration,
 		ServerPinning: cfg.Launcher.Pinned(),
 		GoWindow:      cfg.GoWindow,
+		ServerLoad:    cfg.serverLoad(),
 		Generator:     cfg.Generator,
 		Command:       cfg.Command,
 	}
@@ -132,7 +146,7 @@ func Run(cfg Config) (*Results, error) {
 					if cfg.ProfileDir != "" {
 						profile = filepath.Join(cfg.ProfileDir, fmt.Sprintf("%s-%s-r%d", impl, w.Name, r+1))
 					}
-					m := runOne(cfg, impl, ImplGo, w, profile)
+					m := runOne(cfg, impl, cfg.serverLoad(), w, profile)
 					res.Servers[i].Rounds[r][k] = m
 					progress("%s server %-8s %-22s %s", round, impl, w.Name, progressLine(w, m, m.Server))
 				}

@@ -75,9 +75,13 @@ func run() error {
 	profile := flag.String("profile", "", "directory for CPU and allocation profiles of the servers section's servers")
 	memRate := flag.Int("memprofilerate", 0, "runtime.MemProfileRate of profiled servers (0: the runtime's default)")
 	goWindow := flag.Int("grpcgo-window", 0, "give grpc-go's client and server static flow control windows of this many bytes, turning off its BDP estimator and the PINGs it sends (0: grpc-go's defaults; a diagnostic, not grpc-go as it comes)")
+	serverLoad := flag.String("server-load", bench.ImplWire, "the client that drives both servers in the servers section: grpcwire (the default: it costs less per call, so it pushes both servers harder) or grpc-go")
 	pin := flag.Bool("pin", true, "pin servers and the load generator to different CPUs with taskset")
 	quiet := flag.Bool("q", false, "no progress lines on standard error")
 	flag.Parse()
+	if *serverLoad != bench.ImplGo && *serverLoad != bench.ImplWire {
+		return fmt.Errorf("-server-load: %q is neither %s nor %s", *serverLoad, bench.ImplGo, bench.ImplWire)
+	}
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", flag.Args())
 	}
@@ -106,6 +110,7 @@ func run() error {
 		IdleConns:   *conns,
 		IdleStreams: *streams,
 		GoWindow:    int32(*goWindow),
+		ServerLoad:  *serverLoad,
 		Command:     "cd conformance && go run ./cmd/bench" + quoteArgs(os.Args[1:]),
 	}
 	if *quick {
@@ -152,7 +157,7 @@ func run() error {
 		GoWindow:       int32(*goWindow),
 	}
 	if plan.Gen >= 0 {
-		cfg.Generator = fmt.Sprintf("CPU %d (taskset), GOMAXPROCS=1; grpc-go's client in the servers section", plan.Gen)
+		cfg.Generator = fmt.Sprintf("CPU %d (taskset), GOMAXPROCS=1; %s's client in the servers section", plan.Gen, cfg.ServerLoad)
 	} else {
 		cfg.Generator = "not pinned (" + plan.Why + ")"
 	}
