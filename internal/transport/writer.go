@@ -863,7 +863,7 @@ type batchWriter struct {
 // a batch this large is written without waiting for the writer's flush.
 const (
 	refMin      = 2048
-	maxBatch    = 256 << 10
+	maxBatch    = 1 << 20
 	maxBatchIOV = 256
 )
 
