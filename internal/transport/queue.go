@@ -57,6 +57,10 @@ type queue struct {
 
 func (q *queue) init() { q.wake = make(chan struct{}, 1) }
 
+// maxKeptQueue bounds the capacity of the request slice the queue keeps
+// between batches.
+const maxKeptQueue = 64
+
 // push1 queues one request; it fails once the connection is closing.
 func (q *queue) push1(r writeReq) error {
 	q.mu.Lock()
@@ -102,6 +106,9 @@ func (q *queue) signal() {
 func (q *queue) take(done []writeReq) ([]writeReq, bool) {
 	q.mu.Lock()
 	items := q.items
+	if cap(done) > maxKeptQueue {
+		done = nil // a burst's slice is let go, so an idle connection keeps a small one
+	}
 	if done != nil {
 		clear(done[:cap(done)])
 		q.items = done[:0]
