@@ -36,12 +36,12 @@ type Conn struct {
 	scheme    string
 
 	mu       sync.Mutex
-	tc       *transport.Conn // the current connection; nil when none
+	tc       *transport.Conn              // the current connection; nil when none
 	live     map[*transport.Conn]struct{} // every running connection, the current one and those draining after GOAWAY
-	attempt  chan struct{}   // closed when the connection attempt under way ends
-	lastErr  error           // why the last attempt failed; nil after a success
-	failures int             // failed attempts in a row, for backoff
-	retryAt  time.Time       // the next attempt may not start before
+	attempt  chan struct{}                // closed when the connection attempt under way ends
+	lastErr  error                        // why the last attempt failed; nil after a success
+	failures int                          // failed attempts in a row, for backoff
+	retryAt  time.Time                    // the next attempt may not start before
 	closed   bool
 	closeCh  chan struct{}
 	kaTime   time.Duration // keepalive time, doubled on "too_many_pings"

@@ -53,6 +53,7 @@ type Stream struct {
 	replay *replayBuf          // what was sent, while a transparent retry is possible
 
 	headerSeen atomic.Bool // the response headers arrived: no more retries
+	statusSet  atomic.Bool // status is set
 	halfClosed atomic.Bool // END_STREAM was queued (with a unary request, or by CloseSend)
 }
 
@@ -385,11 +386,17 @@ func (cs *Stream) RecvMsg(m proto.Message) error {
 
 // recvMsg is RecvMsg, also reporting the message's Compressed-Flag.
 func (cs *Stream) recvMsg(m proto.Message) (compressed bool, err error) {
-	if err := cs.readHeader(); err != nil {
-		return false, err
+	// Fast path for every message after the first: two atomic loads
+	// instead of two critical sections.
+	if !cs.headerSeen.Load() {
+		if err := cs.readHeader(); err != nil {
+			return false, err
+		}
 	}
-	if st := cs.finalStatus(); st != nil {
-		return false, cs.endWith(st)
+	if cs.statusSet.Load() {
+		if st := cs.finalStatus(); st != nil {
+			return false, cs.endWith(st)
+		}
 	}
 	msg, compressed, err := cs.reader.ReadMessage(nil)
 	if err == io.EOF {
@@ -450,7 +457,7 @@ func (cs *Stream) recvEnd() error {
 func (cs *Stream) endWith(st *wire.Status) error {
 	cs.hmu.Lock()
 	if cs.status == nil {
-		cs.status = st
+		cs.setStatusLocked(st)
 	}
 	st = cs.status
 	first := !cs.done
@@ -481,6 +488,12 @@ func (cs *Stream) endWith(st *wire.Status) error {
 }
 
 // finalStatus is the call's status if it is already known.
+// setStatusLocked records the call's final status; hmu is held.
+func (cs *Stream) setStatusLocked(st *wire.Status) {
+	cs.status = st
+	cs.statusSet.Store(true)
+}
+
 func (cs *Stream) finalStatus() *wire.Status {
 	cs.hmu.Lock()
 	defer cs.hmu.Unlock()
@@ -535,7 +548,7 @@ func (cs *Stream) checkHeader(ts *transport.Stream) error {
 	}()
 	fields := cs.ts.Header()
 	if fields == nil {
-		cs.status = cs.streamFailure(cs.ts.Err())
+		cs.setStatusLocked(cs.streamFailure(cs.ts.Err()))
 		cs.header = wire.Metadata{}
 		return nil
 	}
@@ -564,20 +577,20 @@ func (cs *Stream) checkHeader(ts *transport.Stream) error {
 	trailersOnly := cs.ts.TrailersOnly()
 	_, isGRPC := wire.ParseContentType(contentType)
 	if !isGRPC || (httpStatus != "200" && !hasStatus) {
-		cs.status = cs.nonGRPCStatus(httpStatus, contentType, isGRPC, trailersOnly)
+		cs.setStatusLocked(cs.nonGRPCStatus(httpStatus, contentType, isGRPC, trailersOnly))
 		cs.header = wire.Metadata{}
 		return nil
 	}
 	if trailersOnly {
 		cs.header = wire.Metadata{}
-		cs.status = cs.statusFrom(fields, httpStatus)
+		cs.setStatusLocked(cs.statusFrom(fields, httpStatus))
 		return nil
 	}
 	cs.header = md
 	if encoding != "" && encoding != "identity" {
 		codec := framing.Lookup(encoding)
 		if codec == nil {
-			cs.status = wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: the server compressed with %q, which is not registered here", encoding))
+			cs.setStatusLocked(wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: the server compressed with %q, which is not registered here", encoding)))
 			cs.ts.Cancel(http2.ErrCodeCancel)
 			return nil
 		}
