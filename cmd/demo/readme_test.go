@@ -15,12 +15,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the trace blocks of the README's walk-through from the programs' output")
 
-// The walk-through lives in docs/seed-readme.md until the lead merges it into
-// README.md; the test follows it there as soon as README.md has the markers.
-const (
-	readmePath = "../../README.md"
-	seedPath   = "../../docs/seed-readme.md"
-)
+// readmePath is the README, whose generated blocks the test checks.
+const readmePath = "../../README.md"
 
 // traceBlock matches one generated block: a marker naming it, the block,
 // and the closing marker.
@@ -73,10 +69,7 @@ func walkThroughTraces(t *testing.T) map[string]string {
 // over the wire") is not what the programs print now. go test -run
 // TestSeedReadme -update rewrites the blocks.
 func TestSeedReadme(t *testing.T) {
-	path := seedPath
-	if b, err := os.ReadFile(readmePath); err == nil && traceBlock.Match(b) {
-		path = readmePath
-	}
+	path := readmePath
 	doc, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

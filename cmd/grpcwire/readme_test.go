@@ -20,13 +20,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the generated sessions of the README's \"Looking at the wire\" from the command's output")
 
-// The section lives in docs/cli-readme.md until the lead merges it into
-// README.md; the test follows it there as soon as README.md has the
-// markers.
-const (
-	readmePath = "../../README.md"
-	cliDocPath = "../../docs/cli-readme.md"
-)
+// readmePath is the README, whose generated blocks the test checks.
+const readmePath = "../../README.md"
 
 // cliBlock matches one generated session: a marker naming it, the session,
 // and the closing marker.
@@ -63,10 +58,7 @@ var sessions = []session{
 // -run TestCLIReadme -update rewrites the sessions.
 func TestCLIReadme(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	path := cliDocPath
-	if b, err := os.ReadFile(readmePath); err == nil && cliBlock.Match(b) {
-		path = readmePath
-	}
+	path := readmePath
 	doc, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -197,13 +197,16 @@ func (r *Results) memoryTable(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprint(w, "Per-round ratios, grpcwire ÷ grpc-go, bytes per idle conn / per idle stream:")
+	sep := " "
 	for i, p := range r.Memory {
 		if p[0].Err != "" || p[1].Err != "" {
-			fmt.Fprintf(w, " round %d failed;", i+1)
-			continue
+			fmt.Fprintf(w, "%sround %d failed", sep, i+1)
+		} else {
+			fmt.Fprintf(w, "%sround %d %.2f / %.2f", sep, i+1, ratio(p[0].Conn.Bytes(), p[1].Conn.Bytes()), ratio(p[0].Stream.Bytes(), p[1].Stream.Bytes()))
 		}
-		fmt.Fprintf(w, " round %d %.2f / %.2f;", i+1, ratio(p[0].Conn.Bytes(), p[1].Conn.Bytes()), ratio(p[0].Stream.Bytes(), p[1].Stream.Bytes()))
+		sep = "; "
 	}
+	fmt.Fprintln(w, ".")
 	fmt.Fprintln(w)
 }
 

@@ -222,8 +222,10 @@ func newConn(nc net.Conn, cfg Config, server bool) *Conn {
 // IsServer reports whether this is the server side of the connection.
 func (c *Conn) IsServer() bool { return c.isServer }
 
-// LocalAddr and RemoteAddr are the underlying connection's addresses.
-func (c *Conn) LocalAddr() net.Addr  { return c.nc.LocalAddr() }
+// LocalAddr is the underlying connection's local address.
+func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
+
+// RemoteAddr is the underlying connection's remote address.
 func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 
 // NetConn is the underlying connection (for TLS state and the like).
@@ -339,6 +341,8 @@ type ConnError struct {
 	Err error // why the connection ended
 }
 
+// Error says that the connection closed, and why.
+// Error says that the connection closed, and why.
 func (e *ConnError) Error() string { return "grpcwire/transport: connection closed: " + e.Err.Error() }
 
 // Unwrap returns why the connection ended.

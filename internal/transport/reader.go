@@ -33,6 +33,7 @@ type ProtocolError struct {
 	Reason string
 }
 
+// Error names the violation and its RFC 9113 error code.
 func (e *ProtocolError) Error() string {
 	return fmt.Sprintf("the peer violated HTTP/2 (%s): %s", e.Code, e.Reason)
 }
