@@ -54,7 +54,7 @@ func TestConnectErrorsInPlainWords(t *testing.T) {
 			name: "HTTP/1.1 server over TLS (no ALPN h2)",
 			target: func(t *testing.T) string {
 				srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-				srv.TLS = pki.serverConfig()
+				srv.TLS = pki.ServerConfig()
 				srv.StartTLS()
 				t.Cleanup(srv.Close)
 				return srv.Listener.Addr().String()
@@ -136,7 +136,7 @@ func cleartextServer(t *testing.T) string {
 
 // tlsServer serves the test service with TLS and the PKI's certificate.
 func tlsServer(t *testing.T, pki *testPKI) string {
-	_, addr := testsvc.Start(t, nil, server.TLS(pki.serverConfig()))
+	_, addr := testsvc.Start(t, nil, server.TLS(pki.ServerConfig()))
 	return addr
 }
 

@@ -53,7 +53,7 @@ func TestTLSClient(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h2test.VerifyNoLeaks(t)
 			pki := newTestPKI(t, tt.ips, tt.names...)
-			cfg := pki.serverConfig()
+			cfg := pki.ServerConfig()
 			_, addr := testsvc.Start(t, nil, server.TLS(cfg))
 			cc := testsvc.Dial(t, addr, tt.opts(pki)...)
 			if got, err := echo(context.Background(), cc, "secure"); err != nil || got != "secure" {
@@ -70,7 +70,7 @@ func TestTLSClientHello(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	pki := newTestPKI(t, false, "grpc.example")
 	hellos := make(chan *tls.ClientHelloInfo, 1)
-	cfg := pki.serverConfig()
+	cfg := pki.ServerConfig()
 	cfg.NextProtos = []string{"h2"}
 	cfg.GetConfigForClient = func(h *tls.ClientHelloInfo) (*tls.Config, error) {
 		hellos <- h

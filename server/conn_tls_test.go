@@ -27,7 +27,7 @@ import (
 func TestTLSNegotiatesH2(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	pki := newTestPKI(t, true, "localhost")
-	cfg := pki.serverConfig()
+	cfg := pki.ServerConfig()
 	seen := make(chan server.Peer, 1)
 	_, addr := testsvc.Start(t, &testsvc.Service{
 		Echo: func(ctx context.Context, in *wrapperspb.StringValue) (*wrapperspb.StringValue, error) {
@@ -128,7 +128,7 @@ func TestTLSWithoutH2IsClosed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h2test.VerifyNoLeaks(t)
 			var log logBuffer
-			_, addr := testsvc.Start(t, nil, server.TLS(pki.serverConfig()), server.Logger(log.logger()))
+			_, addr := testsvc.Start(t, nil, server.TLS(pki.ServerConfig()), server.Logger(log.logger()))
 			tt.connect(t, addr)
 			log.waitFor(t, tt.want...)
 		})
