@@ -129,7 +129,7 @@ func (s *Server) handleStream(sc *serverConn, ts *transport.Stream) {
 	var recvCodec framing.Codec
 	if h.encoding != "" && h.encoding != "identity" {
 		if recvCodec = framing.Lookup(h.encoding); recvCodec == nil {
-			earlyAbortFields(ts, "200", subtype, wire.NewStatus(wire.Unimplemented, fmt.Sprintf(
+			earlyAbort(ts, "200", subtype, wire.NewStatus(wire.Unimplemented, fmt.Sprintf(
 				"grpcwire: grpc-encoding %q is not supported; this server accepts %s", h.encoding, strings.Join(framing.Names(), ","))),
 				hpack.HeaderField{Name: wire.HeaderAcceptEncoding, Value: strings.Join(framing.Names(), ",")})
 			return
@@ -204,8 +204,10 @@ func (s *Server) run(m *method, st *Stream) {
 		}
 	}()
 	if m.unary != nil {
+		// RecvMsg of a unary call also reads the client's half-close,
+		// answering any other number of requests with UNIMPLEMENTED.
 		req := m.desc.newReq()
-		if err := recvOnly(st, req); err != nil {
+		if err := st.RecvMsg(req); err != nil {
 			st.finish(err)
 			return
 		}
@@ -259,11 +261,7 @@ func httpReject(ts *transport.Stream, httpStatus string, st *wire.Status) {
 // earlyAbort answers a request that will not reach a handler with one
 // HEADERS frame carrying END_STREAM: the HTTP status, the content-type and
 // the gRPC status (Trailers-Only, PROTOCOL-HTTP2.md).
-func earlyAbort(ts *transport.Stream, httpStatus, subtype string, st *wire.Status) {
-	earlyAbortFields(ts, httpStatus, subtype, st)
-}
-
-func earlyAbortFields(ts *transport.Stream, httpStatus, subtype string, st *wire.Status, extra ...hpack.HeaderField) {
+func earlyAbort(ts *transport.Stream, httpStatus, subtype string, st *wire.Status, extra ...hpack.HeaderField) {
 	fields := make([]hpack.HeaderField, 0, 5+len(extra))
 	fields = append(fields,
 		hpack.HeaderField{Name: wire.HeaderStatus, Value: httpStatus},

@@ -111,8 +111,10 @@ func ServerStreamingMethod[Req, Res any, PReq message[Req], PRes message[Res]](n
 		Name: name,
 		Kind: ServerStreaming,
 		stream: func(st ServerStream) error {
+			// RecvMsg of a server-streaming call checks that the client sent
+			// exactly this one request (doc/statuscodes.md, UNIMPLEMENTED).
 			req := new(Req)
-			if err := recvOnly(st, PReq(req)); err != nil {
+			if err := st.RecvMsg(PReq(req)); err != nil {
 				return err
 			}
 			return h(req, &GenericStream[Req, Res]{ServerStream: st})

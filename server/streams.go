@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"io"
 
 	"google.golang.org/protobuf/proto"
 
@@ -80,26 +79,4 @@ func (s *GenericStream[Req, Res]) Recv() (*Req, error) {
 		return nil, err
 	}
 	return m, nil
-}
-
-// recvOnly receives the one request message of a unary or server-streaming
-// call and checks that the client sent no other. "Request cardinality
-// violation (method requires exactly one request but client sent some other
-// number of requests) | UNIMPLEMENTED | Server" (grpc/grpc doc/statuscodes.md).
-func recvOnly(st ServerStream, m proto.Message) error {
-	if err := st.RecvMsg(m); err != nil {
-		if err == io.EOF {
-			return wire.Errorf(wire.Unimplemented, "request cardinality violation: the client half-closed without sending the one request message this method requires")
-		}
-		return err
-	}
-	// The next read must see the client's half-close.
-	switch err := st.RecvMsg(m.ProtoReflect().New().Interface()); err {
-	case io.EOF:
-		return nil
-	case nil:
-		return wire.Errorf(wire.Unimplemented, "request cardinality violation: the client sent more than the one request message this method requires")
-	default:
-		return err
-	}
 }

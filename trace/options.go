@@ -42,3 +42,17 @@ func ShowValues() Option {
 func MaxMessageSize(n int) Option {
 	return optionFunc(func(c *config) { c.maxMessage = n })
 }
+
+// FlagOptions returns the options the programs' -trace-values and
+// -trace-times flags ask for: ShowValues when showValues, OmitTimes unless
+// showTimes.
+func FlagOptions(showValues, showTimes bool) []Option {
+	var opts []Option
+	if showValues {
+		opts = append(opts, ShowValues())
+	}
+	if !showTimes {
+		opts = append(opts, OmitTimes())
+	}
+	return opts
+}

@@ -21,14 +21,7 @@ func (o *options) newTracer(w io.Writer) *trace.Tracer {
 	if !o.trace {
 		return nil
 	}
-	var opts []trace.Option
-	if !o.traceTimes {
-		opts = append(opts, trace.OmitTimes())
-	}
-	if o.traceValues {
-		opts = append(opts, trace.ShowValues())
-	}
-	return trace.New(w, opts...)
+	return trace.New(w, trace.FlagOptions(o.traceValues, o.traceTimes)...)
 }
 
 // dial returns a connection to addr as the flags describe it, traced by tr

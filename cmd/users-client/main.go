@@ -101,7 +101,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		opts = append(opts, client.WithAuthority(cfg.authority))
 	}
 	if cfg.trace {
-		opts = append(opts, client.WithTrace(stderr, traceOptions(cfg)...))
+		opts = append(opts, client.WithTrace(stderr, trace.FlagOptions(cfg.traceValues, cfg.traceTimes)...))
 	}
 	conn, err := client.Dial(cfg.addr, opts...)
 	if err != nil {
@@ -137,16 +137,4 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, pbtext.Format(res))
 	}
 	return nil
-}
-
-// traceOptions turns the trace flags into trace options.
-func traceOptions(cfg config) []trace.Option {
-	var opts []trace.Option
-	if cfg.traceValues {
-		opts = append(opts, trace.ShowValues())
-	}
-	if !cfg.traceTimes {
-		opts = append(opts, trace.OmitTimes())
-	}
-	return opts
 }

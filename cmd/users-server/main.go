@@ -89,7 +89,7 @@ type config struct {
 func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	var opts []server.Option
 	if cfg.trace {
-		opts = append(opts, server.Trace(stderr, traceOptions(cfg)...))
+		opts = append(opts, server.Trace(stderr, trace.FlagOptions(cfg.traceValues, cfg.traceTimes)...))
 	}
 	s := server.New(opts...)
 	userspb.RegisterUsersServer(s, &usersServer{out: stdout})
@@ -128,16 +128,4 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return nil
 	}
 	return err
-}
-
-// traceOptions turns the trace flags into trace options.
-func traceOptions(cfg config) []trace.Option {
-	var opts []trace.Option
-	if cfg.traceValues {
-		opts = append(opts, trace.ShowValues())
-	}
-	if !cfg.traceTimes {
-		opts = append(opts, trace.OmitTimes())
-	}
-	return opts
 }

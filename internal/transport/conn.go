@@ -318,11 +318,7 @@ func (c *Conn) shutdown(err error) {
 // with code and debug, gives the writer a bounded time to send it, and shuts
 // the connection down.
 func (c *Conn) fatal(code http2.ErrCode, debug string, err error) {
-	c.mu.Lock()
-	last := c.maxPeerStreamID
-	c.goAwaySent = true
-	c.goAwayLastID = last
-	c.mu.Unlock()
+	last := c.markGoAway()
 	done := make(chan struct{})
 	if c.q.push1(writeReq{kind: reqGoAway, n: last, code: code, debug: []byte(debug), done: done}) == nil {
 		t := time.NewTimer(goAwayFlushBound)
@@ -334,6 +330,17 @@ func (c *Conn) fatal(code http2.ErrCode, debug string, err error) {
 	}
 	c.log.Info("grpcwire: closing connection", "remote", c.nc.RemoteAddr().String(), "code", code.String(), "reason", debug)
 	c.shutdown(err)
+}
+
+// markGoAway notes that this side is sending GOAWAY with the highest
+// stream id the peer has opened, so that later streams are refused, and
+// returns that id.
+func (c *Conn) markGoAway() uint32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.goAwaySent = true
+	c.goAwayLastID = c.maxPeerStreamID
+	return c.goAwayLastID
 }
 
 // ConnError is the error streams see when their connection ended.

@@ -148,11 +148,7 @@ func (c *Conn) GoAway(code http2.ErrCode, debug string) {
 // the peer first: GOAWAY with code and debug data, then the close. Streams in
 // flight fail. The GOAWAY gets a bounded time to leave.
 func (c *Conn) CloseWithGoAway(code http2.ErrCode, debug string) {
-	c.mu.Lock()
-	last := c.maxPeerStreamID
-	c.goAwaySent = true
-	c.goAwayLastID = last
-	c.mu.Unlock()
+	last := c.markGoAway()
 	c.nc.SetWriteDeadline(time.Now().Add(goAwayFlushBound))
 	if c.q.push1(writeReq{kind: reqGoAway, n: last, code: code, debug: []byte(debug), end: true}) != nil {
 		c.Close()

@@ -47,7 +47,7 @@ func (c *Conn) readLoop() error {
 		if err != nil {
 			return c.readFailed(err)
 		}
-		if c.cfg.Keepalive.Time > 0 || c.cfg.Keepalive.EnforceMinTime > 0 {
+		if c.cfg.Keepalive.Time > 0 { // only the keepalive timer reads it
 			c.lastRead.Store(time.Now().UnixNano())
 		}
 		if !c.sawSettings && fh.Type != http2.FrameSettings {
@@ -563,13 +563,18 @@ func (c *Conn) processRequestHeaders(f *headerBlock) error {
 	s.id.Store(id)
 	s.opened = true
 	s.header = f.fields
+	var cl string
 	if f.truncated {
 		s.headerTooLarge = true
-	} else if err := checkRequestHeaders(f.fields); err != nil {
-		c.log.Debug("grpcwire: malformed request", "stream", id, "err", err)
-		return c.refuseStream(id, http2.ErrCodeProtocol)
+		cl = headerValue(f.regularFields(), "content-length")
+	} else {
+		var err error
+		if cl, err = checkRequestHeaders(f.fields); err != nil {
+			c.log.Debug("grpcwire: malformed request", "stream", id, "err", err)
+			return c.refuseStream(id, http2.ErrCodeProtocol)
+		}
 	}
-	if cl := headerValue(f.regularFields(), "content-length"); cl != "" {
+	if cl != "" {
 		v, err := strconv.ParseInt(cl, 10, 64)
 		if err != nil || v < 0 {
 			return c.refuseStream(id, http2.ErrCodeProtocol)
@@ -705,8 +710,9 @@ var connectionHeaders = map[string]bool{
 	"upgrade":           true,
 }
 
-// checkRequestHeaders applies RFC 9113 §8.2 and §8.3.1 to a request.
-func checkRequestHeaders(fields []hpack.HeaderField) error {
+// checkRequestHeaders applies RFC 9113 §8.2 and §8.3.1 to a request, and
+// returns its content-length, if any, found on the same pass.
+func checkRequestHeaders(fields []hpack.HeaderField) (contentLength string, err error) {
 	var method, scheme, path bool
 	for _, f := range fields {
 		if f.IsPseudo() {
@@ -718,21 +724,23 @@ func checkRequestHeaders(fields []hpack.HeaderField) error {
 			case ":path":
 				path = f.Value != ""
 			case ":status":
-				return errors.New("request with :status")
+				return "", errors.New("request with :status")
 			}
 			continue
 		}
-		if connectionHeaders[f.Name] {
-			return fmt.Errorf("connection-specific header %q", f.Name)
-		}
-		if f.Name == "te" && f.Value != "trailers" {
-			return fmt.Errorf("te: %q (only \"trailers\" is allowed)", f.Value)
+		switch {
+		case connectionHeaders[f.Name]:
+			return "", fmt.Errorf("connection-specific header %q", f.Name)
+		case f.Name == "te" && f.Value != "trailers":
+			return "", fmt.Errorf("te: %q (only \"trailers\" is allowed)", f.Value)
+		case f.Name == "content-length":
+			contentLength = f.Value
 		}
 	}
 	if !method || !scheme || !path {
-		return errors.New("missing :method, :scheme or :path")
+		return "", errors.New("missing :method, :scheme or :path")
 	}
-	return nil
+	return contentLength, nil
 }
 
 func headerValue(fields []hpack.HeaderField, name string) string {

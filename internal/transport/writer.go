@@ -123,14 +123,7 @@ func (w *writer) fail(err error) {
 // peer's behaviour: GOAWAY with code, then shutdown.
 func (w *writer) connError(code http2.ErrCode, debug string, err error) {
 	c := w.c
-	c.mu.Lock()
-	last := c.maxPeerStreamID
-	c.goAwaySent = true
-	c.goAwayLastID = last
-	c.mu.Unlock()
-	if w.fr.WriteGoAway(last, code, []byte(debug)) == nil {
-		w.bw.Flush()
-	}
+	w.writeGoAway(c.markGoAway(), code, []byte(debug))
 	c.log.Info("grpcwire: closing connection", "remote", c.nc.RemoteAddr().String(), "code", code.String(), "reason", debug)
 	if w.err == nil {
 		w.err = err
@@ -292,15 +285,8 @@ func (w *writer) handle(r *writeReq) {
 			w.c.observe(&FrameEvent{Sent: true, Header: frameHeader(http2.FramePing, fl, 0, 8), Ping: r.ping})
 		}
 	case reqGoAway:
-		if err := w.fr.WriteGoAway(r.n, r.code, r.debug); err != nil {
+		if err := w.writeGoAway(r.n, r.code, r.debug); err != nil {
 			w.fail(err)
-		} else {
-			if w.c.observing() {
-				w.c.observe(&FrameEvent{Sent: true, Header: frameHeader(http2.FrameGoAway, 0, 0, uint32(8+len(r.debug))), LastStreamID: r.n, ErrCode: r.code, DebugData: r.debug})
-			}
-			if err := w.bw.Flush(); err != nil {
-				w.fail(err)
-			}
 		}
 		if r.done != nil {
 			close(r.done)
@@ -344,6 +330,18 @@ func (w *writer) writeNow(s *Stream, r *writeReq) bool {
 		w.endedLocal(s)
 	}
 	return true
+}
+
+// writeGoAway writes GOAWAY and flushes at once: the peer should learn of
+// it before anything else happens to the connection.
+func (w *writer) writeGoAway(last uint32, code http2.ErrCode, debug []byte) error {
+	if err := w.fr.WriteGoAway(last, code, debug); err != nil {
+		return err
+	}
+	if w.c.observing() {
+		w.c.observe(&FrameEvent{Sent: true, Header: frameHeader(http2.FrameGoAway, 0, 0, uint32(8+len(debug))), LastStreamID: last, ErrCode: code, DebugData: debug})
+	}
+	return w.bw.Flush()
 }
 
 // queuedLen is how many requests wait in s's queue.
@@ -854,8 +852,9 @@ type batchWriter struct {
 	n        int     // bytes used in bp
 	segStart int     // where bp's segment not yet in iov begins
 	iov      net.Buffers
-	held     []*[]byte // buffers to release after the flush
-	pending  int       // bytes in the batch
+	out      net.Buffers // what Flush is writing (WriteTo consumes it)
+	held     []*[]byte   // buffers to release after the flush
+	pending  int         // bytes in the batch
 	err      error
 }
 
@@ -941,10 +940,13 @@ func (b *batchWriter) Flush() error {
 	}
 	b.seal()
 	if len(b.iov) > 0 {
-		iov := b.iov
-		if _, err := iov.WriteTo(b.nc); err != nil {
+		// WriteTo consumes the slice it is called on: a field, so that
+		// neither b.iov's capacity nor an allocation is lost per flush.
+		b.out = b.iov
+		if _, err := b.out.WriteTo(b.nc); err != nil {
 			b.err = err
 		}
+		b.out = nil
 	}
 	b.release()
 	return b.err
