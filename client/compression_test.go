@@ -14,9 +14,9 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"grpcwire/client"
-	"grpcwire/internal/h2test"
-	"grpcwire/internal/testsvc"
-	"grpcwire/internal/transport"
+	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testsvc"
+	"grpcwire/observe"
 	"grpcwire/server"
 	"grpcwire/wire"
 )
@@ -35,9 +35,9 @@ func newWireLog() *wireLog {
 }
 
 // observer is for client.WithFrameObserver.
-func (l *wireLog) observer(client.ConnInfo) transport.Observer { return l }
+func (l *wireLog) observer(client.ConnInfo) observe.Observer { return l }
 
-func (l *wireLog) ObserveFrame(ev *transport.FrameEvent) {
+func (l *wireLog) ObserveFrame(ev *observe.FrameEvent) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch ev.Header.Type {

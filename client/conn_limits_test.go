@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"grpcwire/client"
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 	"grpcwire/wire"
 )
 

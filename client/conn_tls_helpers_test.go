@@ -3,10 +3,10 @@ package client_test
 import (
 	"testing"
 
-	"grpcwire/internal/testsvc"
+	"grpcwire/internal/testkit/testsvc"
 )
 
-// testPKI and newTestPKI name the shared test PKI (internal/testsvc) as
+// testPKI and newTestPKI name the shared test PKI (internal/testkit/testsvc) as
 // this package's tests know it.
 type testPKI = testsvc.PKI
 

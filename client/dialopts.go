@@ -7,7 +7,7 @@ import (
 	"net"
 	"time"
 
-	"grpcwire/internal/transport"
+	"grpcwire/observe"
 	"grpcwire/wire"
 )
 
@@ -37,7 +37,7 @@ type dialOptions struct {
 	maxHeaderListSize uint32
 	readBuffer        int
 	writeBuffer       int
-	observer          func(ConnInfo) transport.Observer
+	observer          func(ConnInfo) observe.Observer
 	logger            *slog.Logger
 	unaryInts         []UnaryInterceptor
 	streamInts        []StreamInterceptor
@@ -156,7 +156,7 @@ type ConnInfo struct {
 
 // WithFrameObserver sets a function returning, for each connection made, an
 // observer told of every frame read and written. The frame trace uses it.
-func WithFrameObserver(f func(ConnInfo) transport.Observer) Option {
+func WithFrameObserver(f func(ConnInfo) observe.Observer) Option {
 	return optionFunc(func(o *dialOptions) { o.observer = f })
 }
 

@@ -10,8 +10,8 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"grpcwire/client"
-	"grpcwire/internal/h2test"
-	"grpcwire/internal/testsvc"
+	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 	"grpcwire/wire"
 )

@@ -12,9 +12,9 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"grpcwire/client"
-	"grpcwire/internal/h2test"
-	"grpcwire/internal/testsvc"
-	"grpcwire/internal/transport"
+	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testsvc"
+	"grpcwire/observe"
 	"grpcwire/server"
 )
 
@@ -28,7 +28,7 @@ func TestManyConcurrentCallsOneConnection(t *testing.T) {
 		t.Run(fmt.Sprintf("MaxConcurrentStreams=%d", maxStreams), func(t *testing.T) {
 			h2test.VerifyNoLeaks(t)
 			var conns atomic.Int32
-			opts := []server.Option{server.FrameObserver(func(server.ConnInfo) transport.Observer {
+			opts := []server.Option{server.FrameObserver(func(server.ConnInfo) observe.Observer {
 				conns.Add(1)
 				return nil
 			})}

@@ -3,7 +3,7 @@ package client
 import (
 	"io"
 
-	"grpcwire/internal/transport"
+	"grpcwire/observe"
 	"grpcwire/trace"
 )
 
@@ -14,7 +14,7 @@ import (
 // doc/PROTOCOL-HTTP2.md; it is built on WithFrameObserver, which it replaces.
 func WithTrace(w io.Writer, opts ...trace.Option) Option {
 	t := trace.New(w, opts...)
-	return WithFrameObserver(func(ci ConnInfo) transport.Observer {
+	return WithFrameObserver(func(ci ConnInfo) observe.Observer {
 		return t.Conn(trace.Client, ci.LocalAddr, ci.RemoteAddr, ci.Start)
 	})
 }

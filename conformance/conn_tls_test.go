@@ -16,7 +16,7 @@ import (
 	"grpcwire/conformance/echopb"
 	"grpcwire/conformance/echopb/echogrpc"
 	"grpcwire/conformance/echoserver"
-	"grpcwire/internal/testsvc"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 	"grpcwire/wire"
 )

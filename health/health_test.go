@@ -10,7 +10,7 @@ import (
 	"grpcwire/client"
 	"grpcwire/health"
 	pb "grpcwire/health/grpc_health_v1"
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 	"grpcwire/server"
 	"grpcwire/userspb"
 	"grpcwire/wire"

@@ -12,7 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"grpcwire/client"
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 	"grpcwire/interop"
 	pb "grpcwire/interop/grpc_testing"
 	"grpcwire/server"

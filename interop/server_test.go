@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 	"grpcwire/interop"
 	pb "grpcwire/interop/grpc_testing"
 	"grpcwire/server"

@@ -14,7 +14,7 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/health"
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 	"grpcwire/interop"
 	"grpcwire/reflection"
 	v1 "grpcwire/reflection/grpc_reflection_v1"

@@ -7,8 +7,8 @@ import (
 	"golang.org/x/net/http2"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"grpcwire/internal/h2test"
-	"grpcwire/internal/testsvc"
+	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 )
 

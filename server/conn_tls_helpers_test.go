@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"grpcwire/internal/testsvc"
+	"grpcwire/internal/testkit/testsvc"
 )
 
 // logBuffer collects a server's slog output so that a test can check that a
@@ -58,7 +58,7 @@ func (b *logBuffer) waitFor(t testing.TB, want ...string) string {
 	}
 }
 
-// testPKI and newTestPKI name the shared test PKI (internal/testsvc) as
+// testPKI and newTestPKI name the shared test PKI (internal/testkit/testsvc) as
 // this package's tests know it.
 type testPKI = testsvc.PKI
 

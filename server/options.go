@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"grpcwire/internal/transport"
+	"grpcwire/observe"
 	"grpcwire/wire"
 )
 
@@ -34,7 +34,7 @@ type options struct {
 	logger               *slog.Logger
 	unaryInts            []UnaryInterceptor
 	streamInts           []StreamInterceptor
-	observer             func(net ConnInfo) transport.Observer
+	observer             func(net ConnInfo) observe.Observer
 	keepalive            KeepaliveParams
 	enforcement          KeepaliveEnforcement
 	gracefulPingBound    time.Duration
@@ -129,7 +129,7 @@ func ChainStreamInterceptor(ints ...StreamInterceptor) Option {
 // FrameObserver sets a function that returns, for each accepted connection,
 // an observer told of every frame it reads and writes (nil for none). The
 // frame trace is built on it.
-func FrameObserver(f func(ConnInfo) transport.Observer) Option {
+func FrameObserver(f func(ConnInfo) observe.Observer) Option {
 	return optionFunc(func(o *options) { o.observer = f })
 }
 

@@ -3,7 +3,7 @@ package server
 import (
 	"io"
 
-	"grpcwire/internal/transport"
+	"grpcwire/observe"
 	"grpcwire/trace"
 )
 
@@ -14,7 +14,7 @@ import (
 // is built on FrameObserver, which it replaces.
 func Trace(w io.Writer, opts ...trace.Option) Option {
 	t := trace.New(w, opts...)
-	return FrameObserver(func(ci ConnInfo) transport.Observer {
+	return FrameObserver(func(ci ConnInfo) observe.Observer {
 		return t.Conn(trace.Server, ci.LocalAddr, ci.RemoteAddr, ci.Start)
 	})
 }

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"grpcwire/client"
-	"grpcwire/internal/h2test"
-	"grpcwire/internal/testsvc"
+	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 	"grpcwire/trace"
 	"grpcwire/trace/tracetest"

@@ -3,12 +3,11 @@ package trace
 import (
 	"encoding/hex"
 	"fmt"
+	"grpcwire/observe"
 	"strconv"
 	"strings"
 
 	"golang.org/x/net/http2"
-
-	"grpcwire/internal/transport"
 )
 
 // flagNames are the flags RFC 9113 section 6 defines for each frame type, in
@@ -76,7 +75,7 @@ func errCodeName(c http2.ErrCode) string {
 }
 
 // appendFrame appends the whole text of one frame: its line and its detail.
-func (c *ConnTrace) appendFrame(b []byte, ev *transport.FrameEvent) []byte {
+func (c *ConnTrace) appendFrame(b []byte, ev *observe.FrameEvent) []byte {
 	h := ev.Header
 	b = c.appendPrefix(b, ev.Time)
 	indent := strings.Repeat(" ", len(b)+len("-> "))

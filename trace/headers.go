@@ -7,7 +7,7 @@ import (
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
-	"grpcwire/internal/transport"
+	"grpcwire/observe"
 	"grpcwire/wire"
 )
 
@@ -54,7 +54,7 @@ func headerRole(fields []hpack.HeaderField, endStream bool) string {
 
 // headers prints a HEADERS frame's role and decoded fields, and tells the
 // stream's reassembly state what the block says about its messages.
-func (c *ConnTrace) headers(b []byte, d *detail, ev *transport.FrameEvent) []byte {
+func (c *ConnTrace) headers(b []byte, d *detail, ev *observe.FrameEvent) []byte {
 	endStream := ev.Header.Flags.Has(http2.FlagHeadersEndStream)
 	if ev.Continuations > 0 {
 		b = fmt.Appendf(b, " (with %d CONTINUATION)", ev.Continuations)

@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/net/http2"
 
-	"grpcwire/internal/transport"
+	"grpcwire/observe"
 	"grpcwire/trace"
 )
 
@@ -48,7 +48,7 @@ func TestHeaderRoles(t *testing.T) {
 // base64 they travel in, and comments for grpc-status, grpc-timeout and
 // grpc-message.
 func TestHeaderFields(t *testing.T) {
-	ev := func() *transport.FrameEvent {
+	ev := func() *observe.FrameEvent {
 		return headersEv(true, 1, 0,
 			":method", "POST",
 			":path", "/users.Users/CreateUser",

@@ -12,7 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"grpcwire/framing"
-	"grpcwire/internal/transport"
+	"grpcwire/observe"
 	"grpcwire/trace"
 )
 
@@ -21,7 +21,7 @@ const connLine = "c1 connection: client 127.0.0.1:40000, server 127.0.0.1:50051,
 
 // traceOf returns the trace, without times, of events observed in order on
 // one connection traced at side.
-func traceOf(t *testing.T, side trace.Side, opts []trace.Option, events ...*transport.FrameEvent) string {
+func traceOf(t *testing.T, side trace.Side, opts []trace.Option, events ...*observe.FrameEvent) string {
 	t.Helper()
 	var buf bytes.Buffer
 	local, remote := "127.0.0.1:40000", "127.0.0.1:50051"
@@ -36,7 +36,7 @@ func traceOf(t *testing.T, side trace.Side, opts []trace.Option, events ...*tran
 }
 
 // frames returns a trace taken at the client without its connection line.
-func frames(t *testing.T, opts []trace.Option, events ...*transport.FrameEvent) string {
+func frames(t *testing.T, opts []trace.Option, events ...*observe.FrameEvent) string {
 	t.Helper()
 	out := traceOf(t, trace.Client, opts, events...)
 	rest, ok := strings.CutPrefix(out, connLine)
@@ -61,22 +61,22 @@ func fields(kv ...string) []hpack.HeaderField {
 
 // headersEv is a HEADERS frame with the given fields; its length is made up,
 // as the trace prints it but never checks it.
-func headersEv(sent bool, id uint32, flags http2.Flags, kv ...string) *transport.FrameEvent {
-	return &transport.FrameEvent{Sent: sent, Header: header(http2.FrameHeaders, flags|http2.FlagHeadersEndHeaders, id, 10), Fields: fields(kv...)}
+func headersEv(sent bool, id uint32, flags http2.Flags, kv ...string) *observe.FrameEvent {
+	return &observe.FrameEvent{Sent: sent, Header: header(http2.FrameHeaders, flags|http2.FlagHeadersEndHeaders, id, 10), Fields: fields(kv...)}
 }
 
 // requestHeaders is a client's Request-Headers for method, written (sent
 // true) as the client sees it.
-func requestHeaders(sent bool, id uint32, method string, extra ...string) *transport.FrameEvent {
+func requestHeaders(sent bool, id uint32, method string, extra ...string) *observe.FrameEvent {
 	return headersEv(sent, id, 0, append([]string{":method", "POST", ":path", method, "content-type", "application/grpc"}, extra...)...)
 }
 
-func dataEv(sent bool, id uint32, end bool, payload []byte) *transport.FrameEvent {
+func dataEv(sent bool, id uint32, end bool, payload []byte) *observe.FrameEvent {
 	var fl http2.Flags
 	if end {
 		fl = http2.FlagDataEndStream
 	}
-	return &transport.FrameEvent{Sent: sent, Header: header(http2.FrameData, fl, id, uint32(len(payload))), Data: payload}
+	return &observe.FrameEvent{Sent: sent, Header: header(http2.FrameData, fl, id, uint32(len(payload))), Data: payload}
 }
 
 // lpm frames msg as a Length-Prefixed-Message with the given flag.

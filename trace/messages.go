@@ -11,7 +11,7 @@ import (
 
 	"grpcwire/framing"
 	"grpcwire/internal/pbtext"
-	"grpcwire/internal/transport"
+	"grpcwire/observe"
 	"grpcwire/wire"
 )
 
@@ -127,7 +127,7 @@ func (c *ConnTrace) endFlow(d *detail, id uint32, st *stream, sent bool) {
 }
 
 // data prints the Length-Prefixed-Messages found in a DATA frame.
-func (c *ConnTrace) data(b []byte, d *detail, ev *transport.FrameEvent) []byte {
+func (c *ConnTrace) data(b []byte, d *detail, ev *observe.FrameEvent) []byte {
 	id := ev.Header.StreamID
 	endStream := ev.Header.Flags.Has(http2.FlagDataEndStream)
 	request := c.isRequest(ev.Sent)

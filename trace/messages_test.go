@@ -14,7 +14,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"grpcwire/framing"
-	"grpcwire/internal/transport"
+	"grpcwire/observe"
 	"grpcwire/trace"
 	"grpcwire/userspb"
 )
@@ -29,9 +29,9 @@ var (
 // streamTrace returns the detail lines of the trace of a call to method:
 // the client writes its request headers, then the events follow. Frame lines
 // are kept so that each piece of detail is seen under its frame.
-func streamTrace(t *testing.T, opts []trace.Option, method string, events ...*transport.FrameEvent) string {
+func streamTrace(t *testing.T, opts []trace.Option, method string, events ...*observe.FrameEvent) string {
 	t.Helper()
-	out := frames(t, opts, append([]*transport.FrameEvent{requestHeaders(true, 1, method)}, events...)...)
+	out := frames(t, opts, append([]*observe.FrameEvent{requestHeaders(true, 1, method)}, events...)...)
 	// Drop the request headers' own frame and detail.
 	i := strings.Index(out, "\nc1 ")
 	if i < 0 {
@@ -53,13 +53,13 @@ func TestMessages(t *testing.T) {
 		name   string
 		opts   []trace.Option
 		method string
-		events []*transport.FrameEvent
+		events []*observe.FrameEvent
 		want   string
 	}{
 		{
 			name:   "one request message with EOS",
 			method: "/users.Users/CreateUser",
-			events: []*transport.FrameEvent{dataEv(true, 1, true, lpm(t, 0, req))},
+			events: []*observe.FrameEvent{dataEv(true, 1, true, lpm(t, 0, req))},
 			want: "" +
 				"c1 -> DATA          stream=1 flags=END_STREAM len=10  # EOS\n" +
 				"      Length-Prefixed-Message Compressed-Flag=0 Message-Length=5 users.CreateUserRequest\n" +
@@ -68,7 +68,7 @@ func TestMessages(t *testing.T) {
 		{
 			name:   "response message read",
 			method: "/users.Users/CreateUser",
-			events: []*transport.FrameEvent{dataEv(false, 1, false, lpm(t, 0, res))},
+			events: []*observe.FrameEvent{dataEv(false, 1, false, lpm(t, 0, res))},
 			want: "" +
 				"c1 <- DATA          stream=1 len=14\n" +
 				"      Length-Prefixed-Message Compressed-Flag=0 Message-Length=9 users.CreateUserResult\n" +
@@ -80,7 +80,7 @@ func TestMessages(t *testing.T) {
 		{
 			name:   "two messages in one frame",
 			method: "/users.Users/GetUsers",
-			events: []*transport.FrameEvent{dataEv(false, 1, false, two)},
+			events: []*observe.FrameEvent{dataEv(false, 1, false, two)},
 			want: "" +
 				"c1 <- DATA          stream=1 len=32\n" +
 				"      Length-Prefixed-Message Compressed-Flag=0 Message-Length=11 users.GetUsersResult\n" +
@@ -97,7 +97,7 @@ func TestMessages(t *testing.T) {
 		{
 			name:   "a message over three frames, the prefix split",
 			method: "/users.Users/GetUsers",
-			events: []*transport.FrameEvent{
+			events: []*observe.FrameEvent{
 				dataEv(false, 1, false, two[:3]),
 				dataEv(false, 1, false, two[3:10]),
 				dataEv(false, 1, false, two[10:14]),
@@ -125,7 +125,7 @@ func TestMessages(t *testing.T) {
 		{
 			name:   "empty message, then an empty EOS frame",
 			method: "/users.Users/CreateUser",
-			events: []*transport.FrameEvent{dataEv(true, 1, false, lpm(t, 0, nil)), dataEv(true, 1, true, nil)},
+			events: []*observe.FrameEvent{dataEv(true, 1, false, lpm(t, 0, nil)), dataEv(true, 1, true, nil)},
 			want: "" +
 				"c1 -> DATA          stream=1 len=5\n" +
 				"      Length-Prefixed-Message Compressed-Flag=0 Message-Length=0 users.CreateUserRequest\n" +
@@ -135,7 +135,7 @@ func TestMessages(t *testing.T) {
 		{
 			name:   "gzip",
 			method: "/users.Users/CreateUser",
-			events: []*transport.FrameEvent{
+			events: []*observe.FrameEvent{
 				requestHeaders(true, 1, "/users.Users/CreateUser", "grpc-encoding", "gzip"),
 				dataEv(true, 1, true, lpm(t, 1, gz)),
 			},
@@ -153,7 +153,7 @@ func TestMessages(t *testing.T) {
 		{
 			name:   "compressed without grpc-encoding",
 			method: "/users.Users/CreateUser",
-			events: []*transport.FrameEvent{dataEv(true, 1, false, lpm(t, 1, gz))},
+			events: []*observe.FrameEvent{dataEv(true, 1, false, lpm(t, 1, gz))},
 			want: "" +
 				fmt.Sprintf("c1 -> DATA          stream=1 len=%d\n", 5+len(gz)) +
 				fmt.Sprintf("      Length-Prefixed-Message Compressed-Flag=1 Message-Length=%d users.CreateUserRequest\n", len(gz)) +
@@ -162,7 +162,7 @@ func TestMessages(t *testing.T) {
 		{
 			name:   "unknown encoding",
 			method: "/users.Users/CreateUser",
-			events: []*transport.FrameEvent{
+			events: []*observe.FrameEvent{
 				headersEv(false, 1, 0, ":status", "200", "grpc-encoding", "snappy"),
 				dataEv(false, 1, false, lpm(t, 1, []byte{1, 2})),
 			},
@@ -177,7 +177,7 @@ func TestMessages(t *testing.T) {
 		{
 			name:   "corrupt gzip",
 			method: "/users.Users/CreateUser",
-			events: []*transport.FrameEvent{
+			events: []*observe.FrameEvent{
 				requestHeaders(true, 1, "/users.Users/CreateUser", "grpc-encoding", "gzip"),
 				dataEv(true, 1, false, lpm(t, 1, []byte("not gzip"))),
 			},
@@ -194,7 +194,7 @@ func TestMessages(t *testing.T) {
 		{
 			name:   "invalid compressed flag breaks the direction",
 			method: "/users.Users/CreateUser",
-			events: []*transport.FrameEvent{
+			events: []*observe.FrameEvent{
 				dataEv(true, 1, false, []byte{2, 0, 0, 0, 1, 9}),
 				dataEv(true, 1, false, []byte{0, 0, 0, 0, 0}),
 			},
@@ -207,7 +207,7 @@ func TestMessages(t *testing.T) {
 		{
 			name:   "stream ends inside a message",
 			method: "/users.Users/CreateUser",
-			events: []*transport.FrameEvent{dataEv(true, 1, true, lpm(t, 0, req)[:7])},
+			events: []*observe.FrameEvent{dataEv(true, 1, true, lpm(t, 0, req)[:7])},
 			want: "" +
 				"c1 -> DATA          stream=1 flags=END_STREAM len=7  # EOS\n" +
 				"      Length-Prefixed-Message Compressed-Flag=0 Message-Length=5 users.CreateUserRequest  # 2 bytes here, the rest follows\n" +
@@ -216,7 +216,7 @@ func TestMessages(t *testing.T) {
 		{
 			name:   "trailers end the stream inside a prefix",
 			method: "/users.Users/CreateUser",
-			events: []*transport.FrameEvent{
+			events: []*observe.FrameEvent{
 				dataEv(false, 1, false, []byte{0, 0}),
 				headersEv(false, 1, 0x1, "grpc-status", "0"),
 			},
@@ -231,7 +231,7 @@ func TestMessages(t *testing.T) {
 			name:   "over the size limit",
 			opts:   []trace.Option{trace.MaxMessageSize(100)},
 			method: "/users.Users/CreateUser",
-			events: []*transport.FrameEvent{dataEv(true, 1, false, big)},
+			events: []*observe.FrameEvent{dataEv(true, 1, false, big)},
 			want: "" +
 				"c1 -> DATA          stream=1 len=308\n" +
 				"      Length-Prefixed-Message Compressed-Flag=0 Message-Length=303 users.CreateUserRequest\n" +
@@ -241,12 +241,12 @@ func TestMessages(t *testing.T) {
 			name:   "over the size limit once decompressed",
 			opts:   []trace.Option{trace.MaxMessageSize(100)},
 			method: "/users.Users/CreateUser",
-			events: func() []*transport.FrameEvent {
+			events: func() []*observe.FrameEvent {
 				z, err := framing.Gzip.AppendCompressed(nil, big[5:])
 				if err != nil {
 					t.Fatal(err)
 				}
-				return []*transport.FrameEvent{
+				return []*observe.FrameEvent{
 					requestHeaders(true, 1, "/users.Users/CreateUser", "grpc-encoding", "gzip"),
 					dataEv(true, 1, false, lpm(t, 1, z)),
 				}
@@ -257,7 +257,7 @@ func TestMessages(t *testing.T) {
 			name:   "decoding off",
 			opts:   []trace.Option{trace.MaxMessageSize(0)},
 			method: "/users.Users/CreateUser",
-			events: []*transport.FrameEvent{dataEv(true, 1, false, lpm(t, 0, req))},
+			events: []*observe.FrameEvent{dataEv(true, 1, false, lpm(t, 0, req))},
 			want: "" +
 				"c1 -> DATA          stream=1 len=10\n" +
 				"      Length-Prefixed-Message Compressed-Flag=0 Message-Length=5 users.CreateUserRequest\n",
@@ -265,7 +265,7 @@ func TestMessages(t *testing.T) {
 		{
 			name:   "not a valid message",
 			method: "/users.Users/CreateUser",
-			events: []*transport.FrameEvent{dataEv(true, 1, false, lpm(t, 0, []byte{0xff}))},
+			events: []*observe.FrameEvent{dataEv(true, 1, false, lpm(t, 0, []byte{0xff}))},
 			want: "" +
 				"c1 -> DATA          stream=1 len=6\n" +
 				"      Length-Prefixed-Message Compressed-Flag=0 Message-Length=1 users.CreateUserRequest\n" +
@@ -274,7 +274,7 @@ func TestMessages(t *testing.T) {
 		{
 			name:   "unknown service",
 			method: "/nowhere.Svc/Do",
-			events: []*transport.FrameEvent{dataEv(true, 1, false, lpm(t, 0, req))},
+			events: []*observe.FrameEvent{dataEv(true, 1, false, lpm(t, 0, req))},
 			want: "" +
 				"c1 -> DATA          stream=1 len=10\n" +
 				"      Length-Prefixed-Message Compressed-Flag=0 Message-Length=5\n" +
@@ -283,19 +283,19 @@ func TestMessages(t *testing.T) {
 		{
 			name:   "unknown method",
 			method: "/users.Users/DeleteUser",
-			events: []*transport.FrameEvent{dataEv(true, 1, false, lpm(t, 0, req))},
+			events: []*observe.FrameEvent{dataEv(true, 1, false, lpm(t, 0, req))},
 			want:   "        (not decoded: service users.Users has no method DeleteUser)\n",
 		},
 		{
 			name:   "a message name, not a service",
 			method: "/users.User/Get",
-			events: []*transport.FrameEvent{dataEv(true, 1, false, lpm(t, 0, req))},
+			events: []*observe.FrameEvent{dataEv(true, 1, false, lpm(t, 0, req))},
 			want:   "        (not decoded: users.User is not a service in this program's protobuf registry)\n",
 		},
 		{
 			name:   "malformed path",
 			method: "users.Users",
-			events: []*transport.FrameEvent{dataEv(true, 1, false, lpm(t, 0, req))},
+			events: []*observe.FrameEvent{dataEv(true, 1, false, lpm(t, 0, req))},
 			want:   "        (not decoded: the :path \"users.Users\" is not of the form /package.Service/Method)\n",
 		},
 	}

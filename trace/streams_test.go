@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/net/http2"
 
-	"grpcwire/internal/transport"
+	"grpcwire/observe"
 	"grpcwire/trace"
 	"grpcwire/trace/tracetest"
 )
@@ -23,7 +23,7 @@ func TestStreamsForgotten(t *testing.T) {
 	req := lpm(t, 0, marshal(t, tomReq))
 	// Stream 1 ends both ways; stream 3 is reset by the peer; stream 5 is
 	// reset by us before the response.
-	for _, ev := range []*transport.FrameEvent{
+	for _, ev := range []*observe.FrameEvent{
 		requestHeaders(true, 1, "/users.Users/CreateUser"),
 		dataEv(true, 1, true, req),
 		headersEv(false, 1, 0, ":status", "200"),
@@ -69,7 +69,7 @@ func TestStreamLimit(t *testing.T) {
 		t.Errorf("following %d streams, want still %d", n, trace.DefaultMaxStreams)
 	}
 	// Stream 1 is reset: a new stream is followed again.
-	c.ObserveFrame(&transport.FrameEvent{Header: header(http2.FrameRSTStream, 0, 1, 4), ErrCode: http2.ErrCodeCancel})
+	c.ObserveFrame(&observe.FrameEvent{Header: header(http2.FrameRSTStream, 0, 1, 4), ErrCode: http2.ErrCodeCancel})
 	next := over + 2
 	buf.Reset()
 	c.ObserveFrame(requestHeaders(true, next, "/users.Users/CreateUser"))
@@ -103,7 +103,7 @@ func TestConcurrentObservers(t *testing.T) {
 					}
 					c.ObserveFrame(requestHeaders(sent, id, "/users.Users/GetUsers", "conn", fmt.Sprint(conn)))
 					c.ObserveFrame(dataEv(sent, id, false, res))
-					c.ObserveFrame(&transport.FrameEvent{Sent: sent, Header: header(http2.FrameRSTStream, 0, id, 4), ErrCode: http2.ErrCodeCancel})
+					c.ObserveFrame(&observe.FrameEvent{Sent: sent, Header: header(http2.FrameRSTStream, 0, id, 4), ErrCode: http2.ErrCodeCancel})
 				}
 			})
 		}
@@ -156,9 +156,9 @@ func TestTimes(t *testing.T) {
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	c := trace.New(&buf).Conn(trace.Client, "a", "b", start)
 	buf.Reset()
-	c.ObserveFrame(&transport.FrameEvent{Time: start.Add(412 * time.Microsecond), Sent: true,
+	c.ObserveFrame(&observe.FrameEvent{Time: start.Add(412 * time.Microsecond), Sent: true,
 		Header: header(http2.FrameSettings, 0, 0, 6), Settings: []http2.Setting{{ID: http2.SettingEnablePush, Val: 0}}})
-	c.ObserveFrame(&transport.FrameEvent{Time: start.Add(12*time.Second + time.Millisecond), Header: header(http2.FrameSettings, http2.FlagSettingsAck, 0, 0)})
+	c.ObserveFrame(&observe.FrameEvent{Time: start.Add(12*time.Second + time.Millisecond), Header: header(http2.FrameSettings, http2.FlagSettingsAck, 0, 0)})
 	want := "" +
 		"+0.000412s  c1 -> SETTINGS      stream=0 len=6\n" +
 		"                  ENABLE_PUSH = 0\n" +

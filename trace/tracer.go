@@ -2,12 +2,11 @@ package trace
 
 import (
 	"fmt"
+	"grpcwire/observe"
 	"io"
 	"strconv"
 	"sync"
 	"time"
-
-	"grpcwire/internal/transport"
 )
 
 // Side says which end of a connection a trace is taken at. It decides how
@@ -105,11 +104,11 @@ type ConnTrace struct {
 	streams map[uint32]*stream
 }
 
-var _ transport.Observer = (*ConnTrace)(nil)
+var _ observe.Observer = (*ConnTrace)(nil)
 
 // ObserveFrame prints one frame. The connection's reader and writer
 // goroutines call it, possibly at the same time.
-func (c *ConnTrace) ObserveFrame(ev *transport.FrameEvent) {
+func (c *ConnTrace) ObserveFrame(ev *observe.FrameEvent) {
 	t := c.t
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -11,4 +11,4 @@ package userspb
 // go test ./cmd/protoc-gen-go-grpcwire fails when users_grpcwire.pb.go is
 // stale, without needing protoc.
 
-//go:generate go run grpcwire/internal/gentest/regen users.proto
+//go:generate go run grpcwire/internal/testkit/gentest/regen users.proto

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 )
 
 // TestCallKinds calls each of the four call kinds of the interop

@@ -10,7 +10,7 @@ import (
 	"os"
 
 	"grpcwire/client"
-	"grpcwire/internal/transport"
+	"grpcwire/observe"
 	"grpcwire/trace"
 )
 
@@ -48,7 +48,7 @@ func (o *options) dial(addr string, tr *trace.Tracer) (*client.Conn, error) {
 		opts = append(opts, client.WithAuthority(o.servername))
 	}
 	if tr != nil {
-		opts = append(opts, client.WithFrameObserver(func(ci client.ConnInfo) transport.Observer {
+		opts = append(opts, client.WithFrameObserver(func(ci client.ConnInfo) observe.Observer {
 			return tr.Conn(trace.Client, ci.LocalAddr, ci.RemoteAddr, ci.Start)
 		}))
 	}

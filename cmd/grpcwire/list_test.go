@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 	"grpcwire/server"
 	"grpcwire/wire"
 )

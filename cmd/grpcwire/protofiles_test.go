@@ -9,7 +9,7 @@ import (
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/types/descriptorpb"
 
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 	"grpcwire/userspb"
 )
 

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated sessions of the README's \"Looking at the wire\" from the command's output")

@@ -4,7 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 	"grpcwire/interop"
 	"grpcwire/server"
 )

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 	"grpcwire/server"
 	"grpcwire/trace/tracetest"
 )

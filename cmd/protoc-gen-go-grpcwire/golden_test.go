@@ -21,7 +21,7 @@ import (
 
 	"grpcwire/cmd/protoc-gen-go-grpcwire/internal/testpb"
 	"grpcwire/health/grpc_health_v1"
-	"grpcwire/internal/gentest"
+	"grpcwire/internal/testkit/gentest"
 	"grpcwire/interop/grpc_testing"
 	"grpcwire/reflection/grpc_reflection_v1"
 	"grpcwire/reflection/grpc_reflection_v1alpha"
@@ -34,7 +34,7 @@ import (
 // runs with -I at the root); stubs is the committed _grpcwire.pb.go, relative
 // to the repository root. To add a file, add a line here and run
 //
-//	go run grpcwire/internal/gentest/regen path/to/file.proto
+//	go run grpcwire/internal/testkit/gentest/regen path/to/file.proto
 var goldens = []struct {
 	file  protoreflect.FileDescriptor
 	stubs string
@@ -53,7 +53,7 @@ var update = flag.Bool("update", false, "rewrite the committed _grpcwire.pb.go f
 
 // regenCommand is the command a failure message tells the reader to run.
 func regenCommand(protoPath string) string {
-	return "go run grpcwire/internal/gentest/regen " + protoPath +
+	return "go run grpcwire/internal/testkit/gentest/regen " + protoPath +
 		" (needs protoc), or go test ./cmd/protoc-gen-go-grpcwire -run TestGolden -update"
 }
 

@@ -16,7 +16,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
 
-	"grpcwire/internal/gentest"
+	"grpcwire/internal/testkit/gentest"
 )
 
 // protocOrSkip returns protoc's path, or skips the test when it is missing:
@@ -93,7 +93,7 @@ func TestProtocMatchesCommitted(t *testing.T) {
 			got = bytes.Replace(got, g, w, 1)
 		}
 		if d := diffFirst(want, got); d != "" {
-			t.Errorf("%s differs from protoc's output:\n%s\nRegenerate with: go run grpcwire/internal/gentest/regen %v", name, d, protos())
+			t.Errorf("%s differs from protoc's output:\n%s\nRegenerate with: go run grpcwire/internal/testkit/gentest/regen %v", name, d, protos())
 		}
 	}
 }

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"grpcwire/internal/h2test"
-	"grpcwire/internal/testsvc"
+	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 	"grpcwire/userspb"
 	"grpcwire/wire"

@@ -11,7 +11,7 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/health/grpc_health_v1"
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 	"grpcwire/reflection/grpc_reflection_v1"
 	"grpcwire/userspb"
 	"grpcwire/wire"

@@ -5,7 +5,7 @@ import (
 
 	"golang.org/x/net/http2"
 
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 )
 
 // serverViolations is the client side of RFC 9113's error handling: what a

@@ -3,6 +3,7 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"grpcwire/observe"
 	"log/slog"
 	"net"
 	"sync"
@@ -44,7 +45,7 @@ type Config struct {
 	// SETTINGS frame on a server (no bound when zero).
 	HandshakeTimeout time.Duration
 	// Observer, if set, is told of every frame read and written.
-	Observer Observer
+	Observer observe.Observer
 	// Logger receives connection-level events; nil discards them.
 	Logger *slog.Logger
 	// OnStream is called on the reader goroutine for every stream the peer
@@ -410,7 +411,7 @@ func (c *Conn) wasResetByUs(id uint32) bool {
 // observing reports whether an Observer is set.
 func (c *Conn) observing() bool { return c.cfg.Observer != nil }
 
-func (c *Conn) observe(ev *FrameEvent) {
+func (c *Conn) observe(ev *observe.FrameEvent) {
 	ev.Time = time.Now()
 	c.cfg.Observer.ObserveFrame(ev)
 }

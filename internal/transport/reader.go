@@ -13,6 +13,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 
 	"grpcwire/internal/bufpool"
+	"grpcwire/observe"
 )
 
 // connError is a protocol error that ends the connection: RFC 9113 §5.4.1
@@ -97,7 +98,7 @@ func (c *Conn) readLoop() error {
 		default:
 			// RFC 9113 §5.5: unknown frame types are ignored.
 			if c.observing() {
-				c.observe(&FrameEvent{Header: fh})
+				c.observe(&observe.FrameEvent{Header: fh})
 			}
 		}
 		if err != nil {
@@ -324,7 +325,7 @@ func (c *Conn) processData(fh http2.FrameHeader) error {
 		}
 		c.creditConn(n)
 		if c.observing() {
-			c.observe(&FrameEvent{Header: fh})
+			c.observe(&observe.FrameEvent{Header: fh})
 		}
 		switch {
 		case idle:
@@ -356,7 +357,7 @@ func (c *Conn) processData(fh http2.FrameHeader) error {
 		}
 	}
 	if c.observing() {
-		c.observe(&FrameEvent{Header: fh, Data: data})
+		c.observe(&observe.FrameEvent{Header: fh, Data: data})
 	}
 	c.creditConn(n)
 	end := fh.Flags.Has(http2.FlagDataEndStream)
@@ -508,7 +509,7 @@ func (c *Conn) processHeadersFrame(fh http2.FrameHeader) error {
 	var se http2.StreamError
 	if errors.As(berr, &se) {
 		if c.observing() {
-			c.observe(&FrameEvent{Header: b.FrameHeader, Fields: b.fields, Continuations: b.continuations})
+			c.observe(&observe.FrameEvent{Header: b.FrameHeader, Fields: b.fields, Continuations: b.continuations})
 		}
 		return c.streamError(se.StreamID, se.Code, true)
 	}
@@ -518,7 +519,7 @@ func (c *Conn) processHeadersFrame(fh http2.FrameHeader) error {
 // processHeaders handles a HEADERS block (with its CONTINUATIONs).
 func (c *Conn) processHeaders(f *headerBlock) error {
 	if c.observing() {
-		c.observe(&FrameEvent{Header: f.FrameHeader, Fields: f.fields, Continuations: f.continuations})
+		c.observe(&observe.FrameEvent{Header: f.FrameHeader, Fields: f.fields, Continuations: f.continuations})
 	}
 	id := f.StreamID
 	if f.hasPriority && f.priority.StreamDep == id {
@@ -757,7 +758,7 @@ func headerValue(fields []hpack.HeaderField, name string) string {
 func (c *Conn) processSettings(f *http2.SettingsFrame) error {
 	if f.IsAck() {
 		if c.observing() {
-			c.observe(&FrameEvent{Header: f.FrameHeader})
+			c.observe(&observe.FrameEvent{Header: f.FrameHeader})
 		}
 		return nil
 	}
@@ -777,7 +778,7 @@ func (c *Conn) processSettings(f *http2.SettingsFrame) error {
 		return err
 	}
 	if c.observing() {
-		c.observe(&FrameEvent{Header: f.FrameHeader, Settings: settings})
+		c.observe(&observe.FrameEvent{Header: f.FrameHeader, Settings: settings})
 	}
 	if !c.floods.settings.take(time.Now()) {
 		return flood("SETTINGS frames")
@@ -797,7 +798,7 @@ func (c *Conn) processSettings(f *http2.SettingsFrame) error {
 // ACK of ours.
 func (c *Conn) processPing(f *http2.PingFrame) error {
 	if c.observing() {
-		c.observe(&FrameEvent{Header: f.FrameHeader, Ping: f.Data})
+		c.observe(&observe.FrameEvent{Header: f.FrameHeader, Ping: f.Data})
 	}
 	if f.IsAck() {
 		c.mu.Lock()
@@ -831,7 +832,7 @@ func (c *Conn) processPing(f *http2.PingFrame) error {
 // processWindowUpdate hands the peer's credit to the writer.
 func (c *Conn) processWindowUpdate(f *http2.WindowUpdateFrame) error {
 	if c.observing() {
-		c.observe(&FrameEvent{Header: f.FrameHeader, Increment: f.Increment})
+		c.observe(&observe.FrameEvent{Header: f.FrameHeader, Increment: f.Increment})
 	}
 	if f.StreamID == 0 {
 		return c.q.push1(writeReq{kind: reqPeerWindow, n: f.Increment})
@@ -850,7 +851,7 @@ func (c *Conn) processWindowUpdate(f *http2.WindowUpdateFrame) error {
 // processRSTStream ends a stream the peer reset.
 func (c *Conn) processRSTStream(f *http2.RSTStreamFrame) error {
 	if c.observing() {
-		c.observe(&FrameEvent{Header: f.FrameHeader, ErrCode: f.ErrCode})
+		c.observe(&observe.FrameEvent{Header: f.FrameHeader, ErrCode: f.ErrCode})
 	}
 	s, idle := c.lookup(f.StreamID)
 	if s == nil {
@@ -898,7 +899,7 @@ func (c *Conn) processRSTStream(f *http2.RSTStreamFrame) error {
 func (c *Conn) processGoAway(f *http2.GoAwayFrame) error {
 	debug := append([]byte(nil), f.DebugData()...)
 	if c.observing() {
-		c.observe(&FrameEvent{Header: f.FrameHeader, LastStreamID: f.LastStreamID, ErrCode: f.ErrCode, DebugData: debug})
+		c.observe(&observe.FrameEvent{Header: f.FrameHeader, LastStreamID: f.LastStreamID, ErrCode: f.ErrCode, DebugData: debug})
 	}
 	c.mu.Lock()
 	c.goAwayRecv = true
@@ -936,7 +937,7 @@ func (c *Conn) processGoAway(f *http2.GoAwayFrame) error {
 // (RFC 9113 §5.3.2 deprecates the scheme).
 func (c *Conn) processPriority(f *http2.PriorityFrame) error {
 	if c.observing() {
-		c.observe(&FrameEvent{Header: f.FrameHeader})
+		c.observe(&observe.FrameEvent{Header: f.FrameHeader})
 	}
 	if f.StreamDep == f.StreamID {
 		// RFC 9113 §5.3.1.

@@ -9,7 +9,7 @@ import (
 
 	"golang.org/x/net/http2"
 
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 )
 
 // failingConn is a connection whose writes all fail, as a socket whose peer

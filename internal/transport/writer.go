@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 
 	"grpcwire/internal/bufpool"
+	"grpcwire/observe"
 )
 
 // writer is the connection's one writing goroutine and the state it owns.
@@ -202,7 +203,7 @@ func (w *writer) writePreface() error {
 		return err
 	}
 	if c.observing() {
-		c.observe(&FrameEvent{Sent: true, Header: frameHeader(http2.FrameSettings, 0, 0, uint32(6*len(settings))), Settings: settings})
+		c.observe(&observe.FrameEvent{Sent: true, Header: frameHeader(http2.FrameSettings, 0, 0, uint32(6*len(settings))), Settings: settings})
 	}
 	if incr := c.cfg.ConnWindowSize - rfcInitialWindowSize; incr > 0 {
 		if err := w.writeWindowUpdate(0, incr); err != nil {
@@ -282,7 +283,7 @@ func (w *writer) handle(r *writeReq) {
 			if r.ack {
 				fl = http2.FlagPingAck
 			}
-			w.c.observe(&FrameEvent{Sent: true, Header: frameHeader(http2.FramePing, fl, 0, 8), Ping: r.ping})
+			w.c.observe(&observe.FrameEvent{Sent: true, Header: frameHeader(http2.FramePing, fl, 0, 8), Ping: r.ping})
 		}
 	case reqGoAway:
 		if err := w.writeGoAway(r.n, r.code, r.debug); err != nil {
@@ -339,7 +340,7 @@ func (w *writer) writeGoAway(last uint32, code http2.ErrCode, debug []byte) erro
 		return err
 	}
 	if w.c.observing() {
-		w.c.observe(&FrameEvent{Sent: true, Header: frameHeader(http2.FrameGoAway, 0, 0, uint32(8+len(debug))), LastStreamID: last, ErrCode: code, DebugData: debug})
+		w.c.observe(&observe.FrameEvent{Sent: true, Header: frameHeader(http2.FrameGoAway, 0, 0, uint32(8+len(debug))), LastStreamID: last, ErrCode: code, DebugData: debug})
 	}
 	return w.bw.Flush()
 }
@@ -557,7 +558,7 @@ func (w *writer) writeHeaders(id uint32, fields []hpack.HeaderField, end bool) e
 		if conts == 0 {
 			fl |= http2.FlagHeadersEndHeaders
 		}
-		w.c.observe(&FrameEvent{Sent: true, Header: frameHeader(http2.FrameHeaders, fl, id, uint32(len(block))), Fields: fields, Continuations: conts})
+		w.c.observe(&observe.FrameEvent{Sent: true, Header: frameHeader(http2.FrameHeaders, fl, id, uint32(len(block))), Fields: fields, Continuations: conts})
 	}
 	return nil
 }
@@ -582,7 +583,7 @@ func (w *writer) writeData(s *Stream, data []byte, end bool) {
 		return
 	}
 	if w.c.observing() {
-		w.c.observe(&FrameEvent{Sent: true, Header: frameHeader(http2.FrameData, fl, id, uint32(len(data))), Data: data})
+		w.c.observe(&observe.FrameEvent{Sent: true, Header: frameHeader(http2.FrameData, fl, id, uint32(len(data))), Data: data})
 	}
 }
 
@@ -611,7 +612,7 @@ func (w *writer) writeWindowUpdate(id, incr uint32) error {
 		return err
 	}
 	if w.c.observing() {
-		w.c.observe(&FrameEvent{Sent: true, Header: frameHeader(http2.FrameWindowUpdate, 0, id, 4), Increment: incr})
+		w.c.observe(&observe.FrameEvent{Sent: true, Header: frameHeader(http2.FrameWindowUpdate, 0, id, 4), Increment: incr})
 	}
 	return nil
 }
@@ -642,7 +643,7 @@ func (w *writer) writeRST(id uint32, code http2.ErrCode) {
 		return
 	}
 	if w.c.observing() {
-		w.c.observe(&FrameEvent{Sent: true, Header: frameHeader(http2.FrameRSTStream, 0, id, 4), ErrCode: code})
+		w.c.observe(&observe.FrameEvent{Sent: true, Header: frameHeader(http2.FrameRSTStream, 0, id, 4), ErrCode: code})
 	}
 }
 
@@ -750,7 +751,7 @@ func (w *writer) peerSettings(settings []http2.Setting) {
 		return
 	}
 	if c.observing() {
-		c.observe(&FrameEvent{Sent: true, Header: frameHeader(http2.FrameSettings, http2.FlagSettingsAck, 0, 0)})
+		c.observe(&observe.FrameEvent{Sent: true, Header: frameHeader(http2.FrameSettings, http2.FlagSettingsAck, 0, 0)})
 	}
 	// A larger window may free stalled streams; a larger limit, waiting ones.
 	for _, s := range append([]*Stream(nil), w.stalled...) {

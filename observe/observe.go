@@ -1,4 +1,12 @@
-package transport
+// Package observe is the frame observer of grpcwire's HTTP/2 engine: an
+// Observer set on a server (server.FrameObserver) or a client
+// (client.WithFrameObserver) is told of every frame each connection reads or
+// writes, with its decoded content. Package trace is one Observer, printing
+// the frames as text; write another to count, record or draw frames.
+//
+// The package is a leaf: it depends only on x/net's http2 and hpack types,
+// so an observer can be written without importing the engine.
+package observe
 
 import (
 	"time"
@@ -8,7 +16,7 @@ import (
 )
 
 // An Observer is told of every frame a connection reads or writes. It is the
-// base of grpcwire's frame trace. It is off by default and costs nothing
+// base of grpcwire's frame trace (package trace). It is off by default and costs nothing
 // then: the engine checks for a nil Observer before building an event.
 //
 // ObserveFrame is called from the connection's reader and writer goroutines,

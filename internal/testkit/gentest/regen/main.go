@@ -3,7 +3,7 @@
 // both plugins built from this module so their versions are the pinned ones.
 // It needs protoc on PATH (Debian: apt-get install protobuf-compiler).
 //
-//	go run grpcwire/internal/gentest/regen users.proto [more.proto ...]
+//	go run grpcwire/internal/testkit/gentest/regen users.proto [more.proto ...]
 //
 // Paths are relative to the repository root, which is also protoc's import
 // path; files land where their go_package says, relative to the root.
@@ -14,12 +14,12 @@ import (
 	"fmt"
 	"os"
 
-	"grpcwire/internal/gentest"
+	"grpcwire/internal/testkit/gentest"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run grpcwire/internal/gentest/regen FILE.proto ... (paths relative to the repository root)")
+		fmt.Fprintln(os.Stderr, "usage: go run grpcwire/internal/testkit/gentest/regen FILE.proto ... (paths relative to the repository root)")
 		os.Exit(2)
 	}
 	if err := regen(os.Args[1:]); err != nil {

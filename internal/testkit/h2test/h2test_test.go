@@ -12,7 +12,7 @@ import (
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 )
 
 // connected returns two Peers that have completed the preface exchange with

@@ -2,7 +2,7 @@
 // tests: one service with a method of each call kind on well-known protobuf
 // messages (wrapperspb), so that tests need no generated code of their own,
 // and the helpers that put it on a loopback listener, dial it, or put a
-// scripted HTTP/2 peer (internal/h2test) on either side of a real server or
+// scripted HTTP/2 peer (internal/testkit/h2test) on either side of a real server or
 // client.
 //
 // It is a test helper: it imports "testing" and is meant to be used only

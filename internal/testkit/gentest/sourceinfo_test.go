@@ -139,7 +139,7 @@ func usersDescriptor() *descriptorpb.FileDescriptorProto {
 // TestSourceInfoUsers builds the locations for the repository's users.proto
 // and checks paths, spans and comments.
 func TestSourceInfoUsers(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "..", "users.proto"))
+	src, err := os.ReadFile(filepath.Join("..", "..", "..", "users.proto"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"grpcwire/client"
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 	"grpcwire/server"
 )
 

@@ -9,7 +9,7 @@ import (
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 )
 
 // What FuzzPeerRead does with its input.

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"grpcwire/internal/h2test"
+	"grpcwire/internal/testkit/h2test"
 )
 
 // leakyWorker is a goroutine a test forgets to stop; its name must show up
