@@ -332,7 +332,8 @@ func recvCompressed(st server.ServerStream, m proto.Message) (compressed, known 
 }
 
 // setCompression turns compression of the call's next response messages on
-// (with gzip, which the client must accept) or off.
+// (with gzip; they go uncompressed when the client's grpc-accept-encoding
+// does not list it, as doc/compression.md requires) or off.
 func setCompression(ctx context.Context, on bool) error {
 	st, ok := server.StreamFromContext(ctx)
 	if !ok {

@@ -140,9 +140,14 @@ func (st *Stream) SetTrailer(md wire.Metadata) {
 }
 
 // SetSendCompressor compresses the response messages from now on with the
-// named codec, which the client must have listed in grpc-accept-encoding
-// ("identity" or "" turns compression off). It fails if the headers, which
-// carry grpc-encoding, were already sent with another encoding.
+// named codec ("identity" or "" turns compression off). When the client did
+// not list it in grpc-accept-encoding, the messages go uncompressed, as
+// grpc/grpc doc/compression.md requires: "For every message a server is
+// requested to compress using an algorithm it knows the client doesn't
+// support (as indicated by the last grpc-accept-encoding header received
+// from the client), it SHALL send the message uncompressed." It fails for a
+// codec that is not registered, or if the headers, which carry
+// grpc-encoding, were already sent with another encoding.
 func (st *Stream) SetSendCompressor(name string) error {
 	st.sendMu.Lock()
 	defer st.sendMu.Unlock()
@@ -155,7 +160,8 @@ func (st *Stream) SetSendCompressor(name string) error {
 		return wire.Errorf(wire.Internal, "grpcwire: compressor %q is not registered", name)
 	}
 	if !acceptsEncoding(st.ts.Header(), name) {
-		return wire.Errorf(wire.Internal, "grpcwire: the client does not accept %q (grpc-accept-encoding)", name)
+		st.compress = false
+		return nil
 	}
 	if st.headerSent && (st.sendCodec == nil || st.sendCodec.Name() != name) {
 		return wire.Errorf(wire.Internal, "grpcwire: SetSendCompressor(%q) after the headers were sent", name)
