@@ -216,7 +216,7 @@ func (a *answer) String() string {
 		parts = append(parts, "as Trailers-Only")
 	}
 	if r.DataFrames > 0 {
-		parts = append(parts, fmt.Sprintf("%d messages in %d DATA frames", len(a.Messages), r.DataFrames))
+		parts = append(parts, fmt.Sprintf("messages: %d in %d DATA frames", len(a.Messages), r.DataFrames))
 	}
 	if r.Reset {
 		parts = append(parts, fmt.Sprintf("RST_STREAM %v", r.ResetCode))
