@@ -41,7 +41,7 @@ func runCheck(ctx context.Context, io *stdio, args []string) error {
 	}
 	if *list {
 		for _, c := range check.Catalogue {
-			fmt.Fprintf(io.out, "%s\t%s\n", c.ID, c.Ref)
+			fmt.Fprintf(io.out, "%s\t%s\t%s\n", c.ID, c.What, c.Ref)
 		}
 		return nil
 	}

@@ -118,7 +118,7 @@ func TestCheckRunAndList(t *testing.T) {
 	r = grpcwire(t, "", "check", "-list")
 	expect(t, r, exitOK)
 	for _, c := range check.Catalogue {
-		if !strings.Contains(r.stdout, c.ID+"\t"+c.Ref.String()+"\n") {
+		if !strings.Contains(r.stdout, c.ID+"\t"+c.What+"\t"+c.Ref.String()+"\n") {
 			t.Errorf("-list lacks %s\n%s", c.ID, r.stdout)
 		}
 	}

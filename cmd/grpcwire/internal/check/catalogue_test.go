@@ -19,6 +19,9 @@ func TestCatalogue(t *testing.T) {
 		if !docs[c.Ref.Doc] || c.Ref.Section == "" || c.Ref.Quote == "" {
 			t.Errorf("%s: reference %+v lacks a known document, a section or the sentence", c.ID, c.Ref)
 		}
+		if c.What == "" {
+			t.Errorf("%s does not say what it sends", c.ID)
+		}
 		if c.Run == nil {
 			t.Errorf("%s has no function", c.ID)
 		}

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,9 +39,19 @@ type Ref struct {
 	Quote string `json:"quote"`
 }
 
-// String is the reference as one line prints it.
+// String is the reference as one line prints it: the document, its
+// section (a heading of grpc/grpc's doc/ files, a section number of an RFC)
+// and the sentence.
 func (r Ref) String() string {
-	return fmt.Sprintf("%s %s: %q", r.Doc, r.Section, r.Quote)
+	return fmt.Sprintf("%s: %q", r.Place(), r.Quote)
+}
+
+// Place is the document and the section.
+func (r Ref) Place() string {
+	if strings.HasPrefix(r.Doc, "RFC ") {
+		return r.Doc + " §" + r.Section
+	}
+	return r.Doc + ", " + r.Section
 }
 
 // Needs says what a check needs of the server besides HTTP/2.
@@ -63,6 +74,9 @@ type Check struct {
 	// ID names the check for -run and in the output: lower case words
 	// joined by dashes.
 	ID string
+	// What says in a few words what the check sends and what answer the
+	// sentence asks for.
+	What string
 	// Ref is the sentence the check tests.
 	Ref Ref
 	// Needs is what the check needs of the server.

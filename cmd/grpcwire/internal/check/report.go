@@ -50,6 +50,7 @@ func oneLine(s string) string {
 // JSONCheck is one check's result in the -json output.
 type JSONCheck struct {
 	ID       string `json:"id"`
+	What     string `json:"what"`
 	Ref      Ref    `json:"ref"`
 	URL      string `json:"url"`
 	Result   Result `json:"result"`
@@ -79,7 +80,7 @@ func WriteJSON(w io.Writer, target string, env *Env, reports []Report, traces bo
 	for _, r := range reports {
 		o := r.Outcome
 		jc := JSONCheck{
-			ID: r.Check.ID, Ref: r.Check.Ref, URL: DocURL(r.Check.Ref.Doc), Result: o.Result,
+			ID: r.Check.ID, What: r.Check.What, Ref: r.Check.Ref, URL: DocURL(r.Check.Ref.Doc), Result: o.Result,
 			Expected: o.Expected, Got: o.Got, Why: o.Why, Note: o.Note,
 			Millis: r.Duration.Milliseconds(),
 		}
