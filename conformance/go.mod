@@ -51,5 +51,6 @@ tool (
 	github.com/summerwind/h2spec/cmd/h2spec
 	google.golang.org/grpc/cmd/protoc-gen-go-grpc
 	google.golang.org/grpc/interop/client
+	google.golang.org/grpc/interop/http2
 	google.golang.org/grpc/interop/server
 )

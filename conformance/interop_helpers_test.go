@@ -28,6 +28,9 @@ const (
 	toolGRPCGoInteropClient = "google.golang.org/grpc/interop/client"
 	toolGrpcurl             = "github.com/fullstorydev/grpcurl/cmd/grpcurl"
 	toolHealthProbe         = "github.com/grpc-ecosystem/grpc-health-probe"
+	// toolGRPCGoNegativeClient is grpc-go's client of
+	// doc/negative-http2-interop-test-descriptions.md.
+	toolGRPCGoNegativeClient = "google.golang.org/grpc/interop/http2"
 )
 
 // Bounds on the programs the tests run.
@@ -55,7 +58,7 @@ type toolPath struct {
 }
 
 // allTools are the tools these tests run, built together on first use.
-var allTools = []string{toolGRPCGoInteropServer, toolGRPCGoInteropClient, toolGrpcurl, toolHealthProbe}
+var allTools = []string{toolGRPCGoInteropServer, toolGRPCGoInteropClient, toolGrpcurl, toolHealthProbe, toolGRPCGoNegativeClient}
 
 // prewarm builds every tool of allTools at once the first time any is
 // asked for: on a cold build cache the four share most of their

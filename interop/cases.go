@@ -119,11 +119,12 @@ var OutOfScope = map[string]string{
 	"concurrent_large_unary":             "is marked TODO in the case descriptions",
 }
 
-// Lookup returns the case of the given name. For a case that is out of scope
-// or unknown, the error says which and why.
+// Lookup returns the case of the given name: one of Cases, or of
+// NegativeCases (for a server that misbehaves on purpose). For a case that
+// is out of scope or unknown, the error says which and why.
 func Lookup(name string, soak SoakConfig, dial func() (*client.Conn, error)) (CaseFunc, error) {
 	cases := Cases(soak, dial)
-	for _, c := range cases {
+	for _, c := range append(cases, NegativeCases()...) {
 		if c.Name == name {
 			return c.Run, nil
 		}
@@ -131,11 +132,14 @@ func Lookup(name string, soak SoakConfig, dial func() (*client.Conn, error)) (Ca
 	if why, ok := OutOfScope[name]; ok {
 		return nil, fmt.Errorf("test case %q is out of scope for grpcwire's interop client: it %s", name, why)
 	}
-	names := make([]string, len(cases))
-	for i, c := range cases {
-		names[i] = c.Name
+	var names, negative []string
+	for _, c := range cases {
+		names = append(names, c.Name)
 	}
-	return nil, fmt.Errorf("unknown test case %q; the cases are %v", name, names)
+	for _, c := range NegativeCases() {
+		negative = append(negative, c.Name)
+	}
+	return nil, fmt.Errorf("unknown test case %q; the cases are %v, and against a negative HTTP/2 server %v", name, names, negative)
 }
 
 // zeros reports whether b is all zero bytes, as every payload of the cases

@@ -315,3 +315,20 @@ func TestSoakVerdicts(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupNegative: the six negative HTTP/2 cases are found by name, and
+// an unknown name lists them.
+func TestLookupNegative(t *testing.T) {
+	names := []string{"goaway", "rst_after_header", "rst_during_data", "rst_after_data", "ping", "max_streams"}
+	if got := len(interop.NegativeCases()); got != len(names) {
+		t.Errorf("NegativeCases has %d cases; want %d", got, len(names))
+	}
+	for _, n := range names {
+		if run, err := interop.Lookup(n, smallSoak, nil); err != nil || run == nil {
+			t.Errorf("Lookup(%q) = %v", n, err)
+		}
+	}
+	if _, err := interop.Lookup("no_such_case", smallSoak, nil); err == nil || !strings.Contains(err.Error(), "against a negative HTTP/2 server [goaway rst_after_header") {
+		t.Errorf("Lookup(no_such_case) = %v; want the negative cases listed", err)
+	}
+}

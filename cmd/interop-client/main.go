@@ -28,6 +28,12 @@
 // unimplemented_service, rpc_soak and channel_soak. The cases that need
 // Google Cloud credentials or load-balancing infrastructure are refused by
 // name, with the reason.
+//
+// Against a server that misbehaves on purpose at the HTTP/2 level
+// (cmd/http2-interop-server, or grpc's Python test/http2_test, started with
+// the same --test_case), it runs the negative cases of
+// doc/negative-http2-interop-test-descriptions.md: goaway,
+// rst_after_header, rst_during_data, rst_after_data, ping and max_streams.
 package main
 
 import (
