@@ -6,6 +6,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -287,5 +288,20 @@ func TestCheckUsage(t *testing.T) {
 		{[]string{"check", "-plaintext", closed}, "cannot check " + closed},
 	} {
 		expect(t, grpcwire(t, "", tc.args...), exitUsage, tc.want)
+	}
+}
+
+// TestCommandNeedsNoTestKit: the command's check layer is its own scripted
+// client, not the test kit h2test, so that the binary links neither it nor
+// package testing.
+func TestCommandNeedsNoTestKit(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep == "testing" || strings.Contains(dep, "/testkit/") {
+			t.Errorf("the grpcwire command depends on %s", dep)
+		}
 	}
 }
