@@ -182,13 +182,13 @@ func (c *Conn) waitFailed(ctxErr error) error {
 	lastErr := c.lastErr
 	c.mu.Unlock()
 	if lastErr != nil {
-		st = wire.NewStatus(st.Code, st.Message+"; the last connection attempt failed: "+lastErr.Error())
+		return wire.Errorf(st.Code, "%s; the last connection attempt failed: %w", st.Message, lastErr)
 	}
 	return st
 }
 
 func unavailable(err error) error {
-	return wire.Errorf(wire.Unavailable, "grpcwire: cannot connect: %v", err)
+	return wire.Errorf(wire.Unavailable, "grpcwire: cannot connect: %w", err)
 }
 
 // contextStatus is the status of a call whose context ended.
@@ -287,7 +287,7 @@ func (c *Conn) dial() (*transport.Conn, error) {
 		}
 		if p := tlc.ConnectionState().NegotiatedProtocol; p != "h2" {
 			tlc.Close()
-			return nil, fmt.Errorf("the server at %s did not negotiate HTTP/2 over TLS (ALPN %q); gRPC needs h2", c.target, p)
+			return nil, errNoH2(c.target, p)
 		}
 		nc = tlc
 	}
@@ -337,7 +337,7 @@ func (c *Conn) dial() (*transport.Conn, error) {
 		if c.isClosed() {
 			return nil, errClosing
 		}
-		return nil, fmt.Errorf("no HTTP/2 SETTINGS from %s within %v: is it a gRPC server?", c.target, c.opts.connectTimeout)
+		return nil, errNoSettings(c.target, c.opts.tls != nil, c.opts.connectTimeout)
 	}
 }
 
