@@ -241,8 +241,12 @@ func TestConnectHints(t *testing.T) {
 		}, []string{"it is for other names", "-tls-server-name NAME"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			cfg := tc.cfg(testConfig(""))
-			cfg.wait = 300 * time.Millisecond
+			// Long enough for a first attempt to fail on a loaded machine
+			// (a TLS client loads the system's CAs first); the cases wait
+			// side by side.
+			cfg.wait = 2 * time.Second
 			stdout, _, err := runClient(t, cfg)
 			if !errors.Is(err, errNotReady) || stdout != "" {
 				t.Fatalf("run: %v, stdout %q; want %v", err, stdout, errNotReady)
