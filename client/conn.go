@@ -5,13 +5,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -184,13 +182,13 @@ func (c *Conn) waitFailed(ctxErr error) error {
 	lastErr := c.lastErr
 	c.mu.Unlock()
 	if lastErr != nil {
-		st = wire.NewStatus(st.Code, st.Message+"; the last connection attempt failed: "+lastErr.Error())
+		return wire.Errorf(st.Code, "%s; the last connection attempt failed: %w", st.Message, lastErr)
 	}
 	return st
 }
 
 func unavailable(err error) error {
-	return wire.Errorf(wire.Unavailable, "grpcwire: cannot connect: %v", err)
+	return wire.Errorf(wire.Unavailable, "grpcwire: cannot connect: %w", err)
 }
 
 // contextStatus is the status of a call whose context ended.
@@ -289,7 +287,7 @@ func (c *Conn) dial() (*transport.Conn, error) {
 		}
 		if p := tlc.ConnectionState().NegotiatedProtocol; p != "h2" {
 			tlc.Close()
-			return nil, fmt.Errorf("the server at %s did not negotiate HTTP/2 over TLS (ALPN %q); gRPC needs h2", c.target, p)
+			return nil, errNoH2(c.target, p)
 		}
 		nc = tlc
 	}
@@ -339,7 +337,7 @@ func (c *Conn) dial() (*transport.Conn, error) {
 		if c.isClosed() {
 			return nil, errClosing
 		}
-		return nil, fmt.Errorf("no HTTP/2 SETTINGS from %s within %v: is it a gRPC server?", c.target, c.opts.connectTimeout)
+		return nil, errNoSettings(c.target, c.opts.tls != nil, c.opts.connectTimeout)
 	}
 }
 
@@ -360,52 +358,4 @@ func (c *Conn) onGoAway(last uint32, code http2.ErrCode, debug []byte) {
 		c.mu.Unlock()
 		c.opts.logger.Warn("grpcwire: server said too_many_pings; doubling the keepalive time", "target", c.target)
 	}
-}
-
-// describeDialError says in plain words why a TCP connection failed.
-func describeDialError(target string, err error) error {
-	var dnsErr *net.DNSError
-	switch {
-	case errors.As(err, &dnsErr):
-		return fmt.Errorf("cannot resolve %q (DNS): %w", dnsErr.Name, err)
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Errorf("connection refused by %s: no server is listening there: %w", target, err)
-	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("timed out connecting to %s: %w", target, err)
-	}
-	return fmt.Errorf("cannot connect to %s: %w", target, err)
-}
-
-// describeTLSError says in plain words why a TLS handshake failed.
-func describeTLSError(target string, err error) error {
-	var rhe tls.RecordHeaderError
-	var certErr *tls.CertificateVerificationError
-	switch {
-	case errors.As(err, &rhe):
-		return fmt.Errorf("TLS handshake with %s failed: the server does not speak TLS (a cleartext port? then dial without client.WithTLS): %w", target, err)
-	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
-		return fmt.Errorf("TLS handshake with %s failed: the server closed the connection; it is probably a cleartext port (dial without client.WithTLS): %w", target, err)
-	case strings.Contains(err.Error(), "no application protocol"):
-		return fmt.Errorf("TLS handshake with %s failed: the server does not offer HTTP/2 (ALPN h2), so it is not a gRPC server: %w", target, err)
-	case errors.As(err, &certErr):
-		return fmt.Errorf("TLS handshake with %s failed: the server's certificate was not accepted (set tls.Config.RootCAs for a private CA, ServerName for another name): %w", target, err)
-	}
-	return fmt.Errorf("TLS handshake with %s failed: %w", target, err)
-}
-
-// describeEarlyClose says why a connection ended before the server's
-// SETTINGS: most often the server speaks HTTP/1.1, or TLS on a cleartext
-// client.
-func describeEarlyClose(target string, useTLS bool, err error) error {
-	msg := ""
-	if err != nil {
-		msg = err.Error()
-	}
-	switch {
-	case strings.Contains(msg, "HTTP/1.1"):
-		return fmt.Errorf("the server at %s spoke HTTP/1.1, not HTTP/2: it is not a gRPC server (or it wants TLS)", target)
-	case !useTLS && strings.Contains(msg, "frame header"):
-		return fmt.Errorf("the server at %s did not speak HTTP/2 (does it expect TLS? then dial with client.WithTLS): %w", target, err)
-	}
-	return fmt.Errorf("the connection to %s ended before the server's HTTP/2 SETTINGS arrived (does it expect TLS? then dial with client.WithTLS): %w", target, err)
 }

@@ -3,10 +3,12 @@ package client_test
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -19,26 +21,35 @@ import (
 )
 
 // TestConnectErrorsInPlainWords pins what a person reads when a call cannot
-// reach a gRPC server: each cause of failure is named in plain words, with
-// what to do about it, and the call fails fast with UNAVAILABLE. The wording
+// reach a gRPC server: each cause of failure is named in plain words, and
+// the call fails fast with UNAVAILABLE whose Cause is a *ConnectError with
+// the reason, for programs to word advice in their own flags. The wording
 // checked is the part a person acts on (which side wants TLS, that the
-// server is HTTP/1.1, that the name does not resolve), not whole sentences.
+// server is HTTP/1.1, that the name does not resolve), not whole sentences;
+// no message names a Go API (client.WithTLS, tls.Config), which the user of
+// a program cannot act on.
 func TestConnectErrorsInPlainWords(t *testing.T) {
 	pki := newTestPKI(t, true, "localhost")
 	tests := []struct {
 		name   string
 		target func(t *testing.T) string
 		opts   []client.Option
-		want   []string
+		reason client.ConnectReason
+		// orReason is another reason the attempt may give, when timing
+		// decides between two (ReasonOther: none).
+		orReason client.ConnectReason
+		want     []string
 	}{
 		{
 			name:   "connection refused",
 			target: closedPortAddr,
+			reason: client.ReasonRefused,
 			want:   []string{"connection refused", "no server is listening"},
 		},
 		{
 			name:   "DNS failure",
 			target: func(*testing.T) string { return "no-such-host.grpcwire.invalid:443" },
+			reason: client.ReasonDNS,
 			want:   []string{"cannot resolve", "no-such-host.grpcwire.invalid", "DNS"},
 		},
 		{
@@ -48,7 +59,8 @@ func TestConnectErrorsInPlainWords(t *testing.T) {
 				t.Cleanup(srv.Close)
 				return srv.Listener.Addr().String()
 			},
-			want: []string{"HTTP/1.1", "not a gRPC server"},
+			reason: client.ReasonHTTP1,
+			want:   []string{"HTTP/1.1", "not a gRPC server", "or it wants TLS"},
 		},
 		{
 			name: "HTTP/1.1 server over TLS (no ALPN h2)",
@@ -59,31 +71,38 @@ func TestConnectErrorsInPlainWords(t *testing.T) {
 				t.Cleanup(srv.Close)
 				return srv.Listener.Addr().String()
 			},
-			opts: []client.Option{client.WithTLS(&tls.Config{RootCAs: pki.Pool})},
-			want: []string{"HTTP/2", "ALPN h2", "not a gRPC server"},
+			opts:   []client.Option{client.WithTLS(&tls.Config{RootCAs: pki.Pool})},
+			reason: client.ReasonNoHTTP2,
+			want:   []string{"HTTP/2", "ALPN h2", "not a gRPC server"},
 		},
 		{
 			name:   "TLS to a cleartext port",
 			target: cleartextServer,
 			opts:   []client.Option{client.WithTLS(&tls.Config{RootCAs: pki.Pool})},
-			want:   []string{"TLS", "cleartext", "without client.WithTLS"},
+			reason: client.ReasonNotTLS,
+			want:   []string{"TLS handshake", "cleartext port"},
 		},
 		{
 			name:   "cleartext to a TLS port",
 			target: func(t *testing.T) string { return tlsServer(t, pki) },
-			want:   []string{"expect TLS", "client.WithTLS"},
+			// The server's TLS alert and its closing race the client's
+			// read: either the bytes are not HTTP/2 or the connection ended.
+			reason: client.ReasonNotHTTP2, orReason: client.ReasonClosedEarly,
+			want: []string{"HTTP/2", "expect TLS"},
 		},
 		{
 			name:   "certificate not trusted",
 			target: func(t *testing.T) string { return tlsServer(t, pki) },
 			opts:   []client.Option{client.WithTLS(&tls.Config{})}, // the system roots
-			want:   []string{"certificate", "not accepted", "RootCAs"},
+			reason: client.ReasonUnknownAuthority,
+			want:   []string{"certificate", "not accepted", "no trusted CA"},
 		},
 		{
 			name:   "certificate for another name",
 			target: func(t *testing.T) string { return tlsServer(t, newTestPKI(t, false, "other.example")) },
 			opts:   []client.Option{client.WithTLS(&tls.Config{RootCAs: pki.Pool})},
-			want:   []string{"certificate", "not accepted", "ServerName"},
+			reason: client.ReasonWrongName,
+			want:   []string{"certificate", "not accepted", "other names"},
 		},
 	}
 	for _, tt := range tests {
@@ -92,7 +111,22 @@ func TestConnectErrorsInPlainWords(t *testing.T) {
 			cc := testsvc.Dial(t, tt.target(t), append(tt.opts, client.WithConnectTimeout(testsvc.Timeout))...)
 			start := time.Now()
 			_, err := echo(context.Background(), cc, "x")
-			wantStatus(t, err, wire.Unavailable, tt.want...)
+			st := wantStatus(t, err, wire.Unavailable, tt.want...)
+			for _, api := range []string{"client.", "tls.Config", "WithTLS", "RootCAs", "ServerName"} {
+				if strings.Contains(st.Message, api) {
+					t.Errorf("the message %q names the Go API %q", st.Message, api)
+				}
+			}
+			ce := client.ConnectErrorOf(err)
+			if ce == nil {
+				t.Fatalf("ConnectErrorOf(%v) = nil; the status's Cause is %v", err, st.Cause())
+			}
+			if (ce.Reason != tt.reason && (tt.orReason == client.ReasonOther || ce.Reason != tt.orReason)) || ce.Target != cc.Target() {
+				t.Errorf("ConnectError reason %v, target %q; want %v, %q", ce.Reason, ce.Target, tt.reason, cc.Target())
+			}
+			if errors.Is(err, io.EOF) {
+				t.Errorf("errors.Is(%v, io.EOF) is true: a failed call must never look like a stream's clean end", err)
+			}
 			if d := time.Since(start); d > testsvc.Timeout/2 {
 				t.Errorf("the call took %v to fail; a fail-fast call must not wait for a timeout", d)
 			}
@@ -114,6 +148,9 @@ func TestWaitReadyDeadlineSaysWhy(t *testing.T) {
 	defer cancel()
 	_, err := echo(ctx, cc, "x", client.WaitForReady(true))
 	wantStatus(t, err, wire.DeadlineExceeded, "connection refused")
+	if ce := client.ConnectErrorOf(err); ce == nil || ce.Reason != client.ReasonRefused {
+		t.Errorf("ConnectErrorOf(%v) = %v, want the refused attempt", err, ce)
+	}
 }
 
 // closedPortAddr returns a loopback address nobody listens on.
@@ -157,6 +194,9 @@ func TestConnectTimeoutSaysWhy(t *testing.T) {
 		start := time.Now()
 		_, err := echo(context.Background(), cc, "x")
 		wantStatus(t, err, wire.Unavailable, "no HTTP/2 SETTINGS", "quiet:443", "is it a gRPC server?")
+		if ce := client.ConnectErrorOf(err); ce == nil || ce.Reason != client.ReasonNoSettings {
+			t.Errorf("ConnectErrorOf(%v) = %v, want ReasonNoSettings", err, ce)
+		}
 		if took := time.Since(start); took != wire.DefaultMinConnectTimeout {
 			t.Errorf("the attempt gave up after %v, want the connect timeout %v", took, wire.DefaultMinConnectTimeout)
 		}

@@ -21,9 +21,10 @@ import (
 )
 
 // TestMessageSizeLimits pins the four limits, each failing the call with
-// RESOURCE_EXHAUSTED that names the limit and the option raising it, on the
-// side whose limit it is: the client's own limits fail the call locally,
-// the server's come back as its status.
+// RESOURCE_EXHAUSTED that names the limit, on the side whose limit it is:
+// the client's own limits fail the call locally, naming the option that
+// raises them; the server's come back as its status, naming no Go API (the
+// server's log has the option: server/limits_test.go).
 func TestMessageSizeLimits(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	const limit = 100
@@ -59,9 +60,9 @@ func TestMessageSizeLimits(t *testing.T) {
 		{"client.WithMaxSendMsgSize", ccDialLimited, big, nil, false, "client.MaxSendMsgSize", false},
 		{"client.MaxRecvMsgSize", ccOpen, "want big", []client.CallOption{client.MaxRecvMsgSize(limit)}, false, "client.MaxRecvMsgSize", true},
 		{"client.WithMaxRecvMsgSize", ccDialLimited, "want big", nil, false, "client.MaxRecvMsgSize", true},
-		{"server.MaxRecvMsgSize", ccLimited, big, nil, true, "server.MaxRecvMsgSize", false},
-		{"server.MaxSendMsgSize", ccLimited, "want big", nil, true, "server.MaxSendMsgSize", true},
-		{"server.MaxRecvMsgSize compressed", ccLimited, big, []client.CallOption{client.UseCompressor("gzip")}, true, "server.MaxRecvMsgSize", false},
+		{"server.MaxRecvMsgSize", ccLimited, big, nil, true, "the server's max receive size", false},
+		{"server.MaxSendMsgSize", ccLimited, "want big", nil, true, "the server's max send size", true},
+		{"server.MaxRecvMsgSize compressed", ccLimited, big, []client.CallOption{client.UseCompressor("gzip")}, true, "the server's max receive size", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,6 +71,9 @@ func TestMessageSizeLimits(t *testing.T) {
 			st := wantStatus(t, err, wire.ResourceExhausted, fmt.Sprint(limit), tt.option)
 			if st.Remote != tt.remote {
 				t.Errorf("status Remote = %v, want %v", st.Remote, tt.remote)
+			}
+			if st.Remote && strings.Contains(st.Message, "server.") {
+				t.Errorf("the server's status %q names a Go API, which its client cannot act on", st.Message)
 			}
 			if reached := calls.Load() > before; reached != tt.sent {
 				t.Errorf("handler reached: %v, want %v", reached, tt.sent)

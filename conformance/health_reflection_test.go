@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -104,6 +105,10 @@ func TestGrpcurlInteropServer(t *testing.T) {
 	tlsAddr := secure.waitListening(t)
 	noRefl := startProc(t, "interop-server --reflection=false", ours["interop-server"], "--host=127.0.0.1", "--port=0", "--reflection=false")
 	noReflAddr := noRefl.waitListening(t)
+	repo, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	runGrpcurl(t, grpcurl, []grpcurlCase{
 		{"list", []string{"-plaintext", addr, "list"}, 0, interopServerServices},
@@ -125,6 +130,21 @@ func TestGrpcurlInteropServer(t *testing.T) {
 		{"tls", []string{"-cacert", grpcwireTestdata(t, "ca.pem"), "-servername", builtinServerName, tlsAddr, "list"}, 0, interopServerServices},
 		{"tls call", []string{"-cacert", grpcwireTestdata(t, "ca.pem"), "-servername", builtinServerName, tlsAddr, "grpc.testing.TestService/EmptyCall"}, 0, []string{"{}"}},
 		{"reflection off", []string{"-plaintext", noReflAddr, "list"}, 1, []string{"server does not support the reflection API"}},
+		// What the README's interop section says of grpcurl: our test.proto
+		// leaves UnimplementedCall out of TestService (the unimplemented_method
+		// case needs the server's answer for a method it does not know), so
+		// grpcurl refuses it before sending; UnimplementedService's is sent
+		// and answered UNIMPLEMENTED.
+		{"TestService/UnimplementedCall", []string{"-plaintext", addr, "grpc.testing.TestService/UnimplementedCall"}, 1, []string{
+			`service "grpc.testing.TestService" does not include a method named "UnimplementedCall"`}},
+		{"UnimplementedService", []string{"-plaintext", addr, "grpc.testing.UnimplementedService/UnimplementedCall"}, 76, []string{
+			"Code: Unimplemented", "unknown service grpc.testing.UnimplementedService"}},
+		// -proto on interop/grpc_testing needs the repository's root as the
+		// import path: test.proto imports "interop/grpc_testing/empty.proto".
+		{"-proto without the root", []string{"-plaintext", "-proto", "../interop/grpc_testing/test.proto", noReflAddr, "list"}, 1, []string{
+			"open interop/grpc_testing/empty.proto: no such file or directory"}},
+		{"-proto with the root", []string{"-plaintext", "-import-path", repo, "-proto", "interop/grpc_testing/test.proto", "-d", `{"responseSize": 3}`,
+			noReflAddr, "grpc.testing.TestService/UnaryCall"}, 0, []string{`"body": "AAAA"`}},
 	})
 }
 

@@ -26,8 +26,9 @@ func prefixOnly(n uint32) []byte {
 
 // TestMaxRecvSizeCheckedOnDeclaredLength pins the receive limit: a message
 // whose prefix declares more than the limit fails the call with
-// RESOURCE_EXHAUSTED naming the limit and the option that raises it, as soon
-// as the prefix has arrived. The client sends only the five prefix bytes of
+// RESOURCE_EXHAUSTED naming the size and the limit, as soon as the prefix
+// has arrived. The status names no Go API (the client may be Python or
+// grpc-js); the server's log names the option that raises the limit. The client sends only the five prefix bytes of
 // a 100 MiB message and never half-closes, so a server that waited for the
 // body, or allocated it, would hang or show it in its allocations.
 func TestMaxRecvSizeCheckedOnDeclaredLength(t *testing.T) {
@@ -45,24 +46,47 @@ func TestMaxRecvSizeCheckedOnDeclaredLength(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h2test.VerifyNoLeaks(t)
-			p := rawConn(t, nil, tt.opts...)
+			log := &logBuffer{}
+			p := rawConn(t, nil, append(tt.opts, server.Logger(log.logger()))...)
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			p.WriteGRPCRequestHeaders(1, tt.path, false)
 			p.WriteData(1, false, prefixOnly(100<<20))
 			msg := checkTrailersOnly(t, p.ExpectHeaders(1, true), wire.ResourceExhausted)
 			runtime.ReadMemStats(&after)
-			for _, want := range []string{fmt.Sprint(100 << 20), fmt.Sprint(tt.limit), "server.MaxRecvMsgSize"} {
+			for _, want := range []string{fmt.Sprint(100 << 20), fmt.Sprint(tt.limit), "request message", "the server's max receive size"} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("grpc-message %q does not name %q", msg, want)
 				}
 			}
+			if strings.Contains(msg, "server.") {
+				t.Errorf("grpc-message %q names a Go API, which the client cannot act on", msg)
+			}
+			log.waitFor(t, "server.MaxRecvMsgSize raises it", "method="+tt.path, "length=104857600", fmt.Sprintf("limit=%d", tt.limit))
 			p.ExpectRST(1, http2.ErrCodeNo)
 			if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
 				t.Errorf("the server allocated %d MiB while refusing a message declared at 100 MiB", grew>>20)
 			}
 		})
 	}
+}
+
+// TestMaxSendSizeStatusAndLog: a response over the server's max send size
+// fails the call with RESOURCE_EXHAUSTED naming the size and the limit but
+// no Go API, and the server's log names the option that raises it.
+func TestMaxSendSizeStatusAndLog(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	log := &logBuffer{}
+	p := rawConn(t, nil, server.MaxSendMsgSize(10), server.Logger(log.logger()))
+	req := testsvc.Marshal(t, wrapperspb.String(strings.Repeat("a", 20)))
+	p.WriteGRPCRequestHeaders(1, testsvc.EchoPath, false)
+	p.WriteGRPCMessage(1, true, false, req)
+	msg := checkTrailersOnly(t, p.ExpectHeaders(1, true), wire.ResourceExhausted)
+	want := fmt.Sprintf("grpcwire: the response message of %d bytes exceeds the server's max send size of 10 bytes", len(req))
+	if msg != want {
+		t.Errorf("grpc-message %q, want %q", msg, want)
+	}
+	log.waitFor(t, "level=WARN", "server.MaxSendMsgSize raises it", "method="+testsvc.EchoPath, fmt.Sprintf("length=%d", len(req)), "limit=10")
 }
 
 // TestMaxRecvSizeAllowsMessageAtTheLimit: the limit is inclusive, and a

@@ -213,7 +213,15 @@ const readAhead = 256
 func (st *Stream) recvError(err error) error {
 	var tl *framing.TooLargeError
 	if errors.As(err, &tl) {
-		return wire.Errorf(wire.ResourceExhausted, "%v (raise it with server.MaxRecvMsgSize)", tl)
+		// The status goes to a client that may be written in any language:
+		// it says the limit and what exceeded it. The Go option that
+		// raises the limit is for this server's operator: the log says it.
+		st.srv.opts.logger.Info("grpcwire: request message over the max receive size; server.MaxRecvMsgSize raises it",
+			"method", st.method, "length", tl.Length, "decompressed", tl.Decompressed, "limit", tl.Limit)
+		if tl.Decompressed {
+			return wire.Errorf(wire.ResourceExhausted, "grpcwire: the request message, decompressed, exceeds the server's max receive size of %d bytes", tl.Limit)
+		}
+		return wire.Errorf(wire.ResourceExhausted, "grpcwire: the request message of %d bytes exceeds the server's max receive size of %d bytes", tl.Length, tl.Limit)
 	}
 	if err := st.ctx.Err(); err != nil {
 		return wire.StatusOf(err)
@@ -256,7 +264,11 @@ func (st *Stream) SendMsg(m proto.Message) error {
 func (st *Stream) marshalLocked(m proto.Message) ([]byte, *[]byte, error) {
 	size := proto.Size(m)
 	if st.srv.opts.maxSend >= 0 && size > st.srv.opts.maxSend {
-		return nil, nil, wire.Errorf(wire.ResourceExhausted, "grpcwire: response message of %d bytes exceeds the max send size of %d bytes (raise it with server.MaxSendMsgSize)", size, st.srv.opts.maxSend)
+		// As for the receive size: the limit in the status, which the
+		// client sees if the handler returns it; the option in the log.
+		st.srv.opts.logger.Warn("grpcwire: response message over the max send size; server.MaxSendMsgSize raises it",
+			"method", st.method, "length", size, "limit", st.srv.opts.maxSend)
+		return nil, nil, wire.Errorf(wire.ResourceExhausted, "grpcwire: the response message of %d bytes exceeds the server's max send size of %d bytes", size, st.srv.opts.maxSend)
 	}
 	bp := bufpool.Get(framing.PrefixLen + size)
 	buf := framing.BeginMessage((*bp)[:0])

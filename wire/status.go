@@ -29,6 +29,10 @@ type Status struct {
 	// grpc-status rather than produced locally, so that a reader of a log
 	// can tell "the server said NOT_FOUND" from "our side failed the call".
 	Remote bool
+
+	// cause is the local failure the status stands for, when it was made by
+	// Errorf from an error wrapped with %w (see Cause). It never travels.
+	cause error
 }
 
 // NewStatus returns a local status with code c and message msg.
@@ -37,14 +41,38 @@ func NewStatus(c Code, msg string) *Status {
 }
 
 // Errorf returns a *Status with code c and a message formatted as by
-// fmt.Sprintf, ready to be returned from a handler. Errorf(OK, ...) returns
-// nil, because an OK status is not an error and a non-nil error holding OK
-// would make callers that test err != nil treat success as failure.
+// fmt.Errorf, ready to be returned from a handler. An error wrapped with %w
+// becomes the status's Cause, for this side's programs to inspect; only the
+// message travels. Errorf(OK, ...) returns nil, because an OK status is not
+// an error and a non-nil error holding OK would make callers that test
+// err != nil treat success as failure.
 func Errorf(c Code, format string, a ...any) error {
 	if c == OK {
 		return nil
 	}
-	return &Status{Code: c, Message: fmt.Sprintf(format, a...)}
+	e := fmt.Errorf(format, a...)
+	st := &Status{Code: c, Message: e.Error()}
+	switch e.(type) {
+	case interface{ Unwrap() error }, interface{ Unwrap() []error }:
+		st.cause = e
+	}
+	return st
+}
+
+// Cause returns the local error the status was made from (what Errorf's %w
+// wrapped), or nil: for a status from the peer, or one made without a
+// wrapped error. The client puts why a connection could not be made here
+// (a *client.ConnectError), so that a program can word its own advice.
+//
+// It is not Unwrap, on purpose: a status ends the error chain, so that
+// errors.Is(err, io.EOF), which callers use to find a stream's clean end,
+// can never be true of a call that failed because a connection attempt read
+// io.EOF. Match the cause explicitly: errors.As(st.Cause(), &target).
+func (s *Status) Cause() error {
+	if s == nil {
+		return nil
+	}
+	return s.cause
 }
 
 // Error formats the status for people: "grpc status NOT_FOUND: no such user".

@@ -3,6 +3,7 @@ package wire
 import (
 	"errors"
 	"fmt"
+	"io"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -34,6 +35,33 @@ func TestErrorf(t *testing.T) {
 	}
 	if err := Errorf(OK, "fine"); err != nil {
 		t.Errorf("Errorf(OK) = %#v, want nil", err)
+	}
+}
+
+// TestErrorfCause: an error wrapped with %w is the status's Cause, not
+// reachable through errors.Is or errors.As on the status itself, so that a
+// call that failed on io.EOF is never taken for a stream's clean end.
+func TestErrorfCause(t *testing.T) {
+	inner := fmt.Errorf("handshake: %w", io.EOF)
+	err := Errorf(Unavailable, "cannot connect: %w", inner)
+	st := StatusOf(err)
+	if st.Message != "cannot connect: handshake: EOF" {
+		t.Errorf("message %q", st.Message)
+	}
+	if !errors.Is(st.Cause(), inner) || !errors.Is(st.Cause(), io.EOF) {
+		t.Errorf("Cause() = %v, want the wrapped %v", st.Cause(), inner)
+	}
+	if errors.Is(err, io.EOF) {
+		t.Error("errors.Is(status, io.EOF) is true; the status must end the chain")
+	}
+	if c := StatusOf(Errorf(Internal, "no cause: %v", inner)).Cause(); c != nil {
+		t.Errorf("Cause() of a status made with %%v = %v, want nil", c)
+	}
+	if c := (*Status)(nil).Cause(); c != nil {
+		t.Errorf("nil status's Cause() = %v", c)
+	}
+	if c := StatusFromTrailer("14", "from the peer", "", false).Cause(); c != nil {
+		t.Errorf("a peer's status has Cause() = %v, want nil", c)
 	}
 }
 

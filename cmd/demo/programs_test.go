@@ -177,12 +177,14 @@ func TestClientErrorCall(t *testing.T) {
 }
 
 // TestClientNotReady: with no server, the client gives up after -wait with
-// the seed's message and status 1.
+// the seed's message and status 1, then says why and what to try.
 func TestClientNotReady(t *testing.T) {
 	start := time.Now()
-	code, stdout, stderr := runClient(t, "-addr", freeAddr(t), "-wait", "300ms")
-	if code != 1 || stdout != "" || stderr != "Error connecting to server\n" {
-		t.Errorf("exit %d, stdout %q, stderr %q; want 1, nothing and \"Error connecting to server\\n\"", code, stdout, stderr)
+	addr := freeAddr(t)
+	code, stdout, stderr := runClient(t, "-addr", addr, "-wait", "300ms")
+	want := "Error connecting to server\nusers-client: connection refused by " + addr + ": no server is listening there: "
+	if code != 1 || stdout != "" || !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, "\nusers-client: is users-server running") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1, nothing and %q, then a hint", code, stdout, stderr, want)
 	}
 	if d := time.Since(start); d < 300*time.Millisecond {
 		t.Errorf("gave up after %v, before -wait 300ms", d)

@@ -29,8 +29,9 @@ var connAddrs = regexp.MustCompile(`client 127\.0\.0\.1:[0-9]+, server 127\.0\.0
 
 // walkThroughTraces runs the programs as the walk-through says and returns
 // its blocks by name: the client's trace of the seed's calls, times left out,
-// in the order tracetest.Canonical gives, cut into the connection's own
-// frames and each call's stream; and the trace of an error call.
+// in the order tracetest.Causal gives (the order a run most often prints),
+// cut into the connection's own frames and each call's stream; and the
+// trace of an error call.
 func walkThroughTraces(t *testing.T) map[string]string {
 	t.Helper()
 	srv, _ := startServer(t)
@@ -42,7 +43,7 @@ func walkThroughTraces(t *testing.T) map[string]string {
 		t.Fatalf("users-client: exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	var conn strings.Builder
-	for _, f := range tracetest.Parse(tracetest.Canonical(stderr)) {
+	for _, f := range tracetest.Parse(tracetest.Causal(stderr)) {
 		if f.Open || f.Stream == 0 {
 			conn.WriteString(f.Text)
 		}

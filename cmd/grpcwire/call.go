@@ -165,11 +165,10 @@ func (c *caller) run(ctx context.Context, name string) error {
 		return nil
 	}
 	printStatus(c.io.err, st, c.resolver)
-	code := exitCodeOf(st)
-	if code == exitUsage {
-		fmt.Fprintln(c.io.err, c.f.connectHint(c.addr))
+	if hint := c.f.connectHint(st); hint != "" {
+		fmt.Fprintln(c.io.err, hint)
 	}
-	return &callFailed{code: code}
+	return &callFailed{code: exitCodeOf(st)}
 }
 
 // call makes the call: Invoke for unary, a stream for the other kinds.

@@ -77,7 +77,13 @@ func runCheck(ctx context.Context, io *stdio, args []string) error {
 	env, err := check.Discover(dctx, cfg)
 	cancel()
 	if err != nil {
-		return fmt.Errorf("cannot check %s: %v (%s)", addr, err, o.connectHint(addr))
+		// check dials with its own scripted HTTP/2 client, not
+		// client.Dial, so its failures carry no client.ConnectError.
+		hint := "is it a gRPC server speaking TLS? add -plaintext for cleartext HTTP/2"
+		if o.plaintext {
+			hint = "is a gRPC server listening there in cleartext HTTP/2? leave -plaintext out if it wants TLS"
+		}
+		return fmt.Errorf("cannot check %s: %v (%s)", addr, err, hint)
 	}
 	reports := check.Run(ctx, cfg, env, check.Catalogue)
 	if *asJSON {

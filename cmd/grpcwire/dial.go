@@ -55,14 +55,44 @@ func (o *options) dial(addr string, tr *trace.Tracer) (*client.Conn, error) {
 	return client.Dial(addr, opts...)
 }
 
-// connectHint is what to try when the connection to addr failed, in the
-// command's flags: the client's own messages name library options
-// (client.WithTLS, tls.Config.RootCAs), and a person needs the flag.
-func (o *options) connectHint(addr string) string {
-	if o.plaintext {
-		return "grpcwire spoke cleartext HTTP/2 to " + addr + " (-plaintext); without -plaintext it speaks TLS"
+// connectHint is what to try when a call failed for want of a connection,
+// in the command's own flags, or "" when err is no connection failure (the
+// server, or a proxy before it, answered). The client's message says what
+// happened; this says what to change on the command line, which only the
+// command knows.
+func (o *options) connectHint(err error) string {
+	ce := client.ConnectErrorOf(err)
+	if ce == nil {
+		return ""
 	}
-	return "grpcwire spoke TLS to " + addr + "; -plaintext speaks cleartext HTTP/2, -cacert trusts a private CA, -servername checks another name in the certificate"
+	addr := ce.Target
+	switch ce.Reason {
+	case client.ReasonDNS:
+		return "check the host name in " + addr
+	case client.ReasonRefused:
+		return "nothing listens at " + addr + ": is the server running, and on this port?"
+	case client.ReasonTimeout:
+		return "nothing answered at " + addr + " within -connect-timeout " + o.connectTimeout.String() + ": is the address right, or a firewall in the way?"
+	case client.ReasonNotTLS:
+		return "grpcwire spoke TLS to " + addr + ", which answers in cleartext: add -plaintext"
+	case client.ReasonNoHTTP2:
+		return addr + " speaks TLS but not HTTP/2: it is not a gRPC server (or a proxy not set up to pass HTTP/2 on)"
+	case client.ReasonUnknownAuthority:
+		return "-cacert FILE trusts the CA that signed the server's certificate (-insecure-skip-verify checks nothing, for tests only)"
+	case client.ReasonWrongName:
+		return "-servername NAME checks another name in the server's certificate"
+	case client.ReasonCertificate:
+		return "-insecure-skip-verify accepts any certificate (for tests only)"
+	case client.ReasonHTTP1:
+		if o.plaintext {
+			return addr + " is not a gRPC server, or it wants TLS: without -plaintext grpcwire speaks TLS"
+		}
+		return addr + " is not a gRPC server"
+	}
+	if o.plaintext {
+		return "grpcwire spoke cleartext HTTP/2 to " + addr + " (-plaintext); if the server wants TLS, leave -plaintext out"
+	}
+	return "grpcwire spoke TLS to " + addr + "; is it a gRPC server?"
 }
 
 // tlsConfig is the client's TLS configuration: the system's roots or those

@@ -88,5 +88,5 @@ func openSource(ctx context.Context, o *options, addr string, tr *trace.Tracer) 
 	if err != nil {
 		return nil, err
 	}
-	return newReflectionSource(ctx, conn, addr, md, o.connectHint(addr)), nil
+	return newReflectionSource(ctx, conn, addr, md, o.connectHint), nil
 }

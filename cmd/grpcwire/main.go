@@ -47,11 +47,13 @@ import (
 const (
 	// exitOK: the command did what it was asked.
 	exitOK = 0
-	// exitStatus: the call reached the server and ended with a status
-	// other than OK (or failed locally on the way, as with a deadline).
+	// exitStatus: the call reached the server, or a proxy before it, and
+	// ended with a status other than OK (or failed locally on the way, as
+	// with a deadline or a connection lost during the call).
 	exitStatus = 1
-	// exitUsage: a usage mistake, a connection problem, or a server that
-	// cannot answer the question (no reflection, unknown symbol).
+	// exitUsage: a usage mistake, no connection could be made (nothing was
+	// asked), or a server that cannot answer the question (no reflection,
+	// unknown symbol).
 	exitUsage = 2
 )
 

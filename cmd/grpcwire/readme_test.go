@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/trace/tracetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated sessions of the README's \"Looking at the wire\" from the command's output")
@@ -130,7 +131,7 @@ func renderSession(t *testing.T, s session, addr string) string {
 	if r.stderr != "" {
 		trace, rest := splitStderr(r.stderr)
 		b.WriteString("\nOn stderr:\n\n```text\n")
-		b.WriteString(connAddrs.ReplaceAllString(canonicalTrace(trace), "client 127.0.0.1:54321, server "+shownAddr))
+		b.WriteString(connAddrs.ReplaceAllString(readmeTrace(trace), "client 127.0.0.1:54321, server "+shownAddr))
 		b.WriteString(rest)
 		b.WriteString("```\n")
 	}
@@ -138,6 +139,22 @@ func renderSession(t *testing.T, s session, addr string) string {
 		fmt.Fprintf(&b, "\nThe command exits with status %d.\n", r.code)
 	}
 	return b.String()
+}
+
+// readmeTrace is a trace as the README shows it: in tracetest.Causal's
+// order (the order a run most often prints: no SETTINGS ACK before the
+// SETTINGS it acknowledges), the streams after the connection's opening,
+// and the client's closing GOAWAY last, where the command writes it.
+func readmeTrace(trace string) string {
+	var b, last strings.Builder
+	for _, f := range tracetest.Parse(tracetest.Causal(trace)) {
+		if f.Type == "GOAWAY" && f.Sent {
+			last.WriteString(f.Text)
+			continue
+		}
+		b.WriteString(f.Text)
+	}
+	return b.String() + last.String()
 }
 
 // traceStart matches the first line of a trace item: a connection line or

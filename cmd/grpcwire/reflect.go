@@ -38,8 +38,8 @@ var reflectionMethods = []string{
 type reflectionSource struct {
 	conn *client.Conn
 	addr string
-	md   wire.Metadata // -H metadata, sent on the reflection call too
-	hint string        // what to try when the connection fails
+	md   wire.Metadata      // -H metadata, sent on the reflection call too
+	hint func(error) string // what to try when the connection fails; "" when it did not
 
 	ctx    context.Context // the call's; cancel ends it
 	cancel context.CancelFunc
@@ -52,7 +52,7 @@ type reflectionSource struct {
 
 // newReflectionSource returns a source asking the server at conn, which it
 // owns: Close closes it.
-func newReflectionSource(ctx context.Context, conn *client.Conn, addr string, md wire.Metadata, hint string) *reflectionSource {
+func newReflectionSource(ctx context.Context, conn *client.Conn, addr string, md wire.Metadata, hint func(error) string) *reflectionSource {
 	ctx, cancel := context.WithCancel(ctx)
 	return &reflectionSource{
 		conn:   conn,
@@ -115,8 +115,8 @@ func (s *reflectionSource) ask(req *rpb.ServerReflectionRequest) (*rpb.ServerRef
 // failed words a failure of the reflection call.
 func (s *reflectionSource) failed(err error) error {
 	if st := wire.StatusOf(err); st != nil {
-		if exitCodeOf(st) == exitUsage {
-			return fmt.Errorf("server reflection at %s failed: %s\n%s", s.addr, statusLine(st), s.hint)
+		if hint := s.hint(st); hint != "" {
+			return fmt.Errorf("server reflection at %s failed: %s\n%s", s.addr, statusLine(st), hint)
 		}
 		return fmt.Errorf("server reflection at %s failed: %s", s.addr, statusLine(st))
 	}

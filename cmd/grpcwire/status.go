@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"grpcwire/client"
 	"grpcwire/wire"
 )
 
@@ -52,10 +53,12 @@ func detailLine(d *anypb.Any, resolver *typeResolver) string {
 	return fmt.Sprintf("detail %s (type unknown, %d bytes): %s", url, len(d.GetValue()), wire.EncodeBinary(d.GetValue()))
 }
 
-// exitCodeOf is the exit code a failed call gives: 2 when the client could
-// not reach the server (UNAVAILABLE from this side), else 1.
+// exitCodeOf is the exit code a failed call gives: 2 when no connection
+// could be made (nothing was asked of the server), else 1. A status that a
+// proxy synthesized (nginx's 502 becomes UNAVAILABLE) or a connection lost
+// during the call is the call's result: 1.
 func exitCodeOf(st *wire.Status) int {
-	if !st.Remote && st.Code == wire.Unavailable {
+	if client.ConnectErrorOf(st) != nil {
 		return exitUsage
 	}
 	return exitStatus

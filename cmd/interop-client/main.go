@@ -128,6 +128,9 @@ func main() {
 	err = run(context.Background(), cc)
 	cc.Close()
 	if err != nil {
+		if hint := connectHint(*useTLS, err); hint != "" {
+			fail(1, "%s FAILED: %v; %s", *testCase, err, hint)
+		}
 		fail(1, "%s FAILED: %v", *testCase, err)
 	}
 	fmt.Printf("interop-client: %s passed\n", *testCase)

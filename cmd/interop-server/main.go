@@ -16,6 +16,10 @@
 //	                 grpc-go does)
 //	--health         serve grpc.health.v1.Health (true)
 //	--reflection     serve grpc.reflection v1 and v1alpha (true)
+//	--log-level      the level of the server's log on stderr: debug, info
+//	                 (the default: refused connections, such as a cleartext
+//	                 client on the TLS port or HTTP/1.1 over TLS, and
+//	                 protocol errors), warn or error
 //
 // It prints "interop-server: listening on ADDR" once it accepts calls, and
 // on SIGINT or SIGTERM stops gracefully: health turns NOT_SERVING, calls in
@@ -27,6 +31,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -55,16 +60,19 @@ func main() {
 		keyFile    = flag.String("tls_key_file", "", "The TLS key file (the built-in test key when empty)")
 		withHealth = flag.Bool("health", true, "Serve grpc.health.v1.Health")
 		withRefl   = flag.Bool("reflection", true, "Serve grpc.reflection.v1 and v1alpha ServerReflection")
+		logLevel   slog.Level
 	)
+	flag.TextVar(&logLevel, "log-level", slog.LevelInfo, "Log connection and call events to stderr at this level and above: debug, info, warn or error")
 	flag.Parse()
-	if err := run(*host, *port, *useTLS, *certFile, *keyFile, *withHealth, *withRefl); err != nil {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel}))
+	if err := run(*host, *port, *useTLS, *certFile, *keyFile, *withHealth, *withRefl, logger); err != nil {
 		fmt.Fprintln(os.Stderr, "interop-server:", err)
 		os.Exit(1)
 	}
 }
 
-func run(host string, port int, useTLS bool, certFile, keyFile string, withHealth, withRefl bool) error {
-	var opts []server.Option
+func run(host string, port int, useTLS bool, certFile, keyFile string, withHealth, withRefl bool, logger *slog.Logger) error {
+	opts := []server.Option{server.Logger(logger)}
 	if useTLS {
 		cfg, err := interop.ServerTLSConfig(certFile, keyFile)
 		if err != nil {

@@ -16,7 +16,9 @@
 //
 // When no server is ready within -wait (the seed's
 // channel_ready_future(channel).result(timeout=10)), it prints "Error
-// connecting to server" and exits 1, as the seed's sys.exit does.
+// connecting to server" and exits 1, as the seed's sys.exit does; then,
+// unlike the seed, a line saying why the last attempt failed and what to
+// change in this program's flags.
 //
 // Flags:
 //
@@ -25,6 +27,13 @@
 //	-username      the user to create ("tom"); an empty one shows an error
 //	               call, which users-server refuses with INVALID_ARGUMENT
 //	-authority     the :authority to send (the -addr by default)
+//	-tls           speak TLS (ALPN h2) instead of cleartext HTTP/2, trusting
+//	               the system's CAs
+//	-tls-ca        trust the CA certificates in this PEM file instead
+//	               (implies -tls); interop/testdata/ca.pem signed the
+//	               certificate users-server -tls-cert can serve
+//	-tls-server-name  the name to check in the server's certificate (the
+//	               -addr's host by default; implies -tls)
 //	-trace         print every HTTP/2 frame to stderr (see package trace)
 //	-trace-values  show metadata values in the trace instead of redacting them
 //	-trace-times   print the elapsed time on every trace line (true)
@@ -34,6 +43,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -65,6 +76,9 @@ func main() {
 	flag.DurationVar(&cfg.wait, "wait", defaultWait, "how long to wait for the server to be ready")
 	flag.StringVar(&cfg.username, "username", "tom", "the username CreateUser creates")
 	flag.StringVar(&cfg.authority, "authority", "", "the :authority header to send (the -addr when empty)")
+	flag.BoolVar(&cfg.tls, "tls", false, "speak TLS (ALPN h2) instead of cleartext HTTP/2")
+	flag.StringVar(&cfg.tlsCA, "tls-ca", "", "trust the CA certificates in this PEM `file` instead of the system's (implies -tls)")
+	flag.StringVar(&cfg.tlsServerName, "tls-server-name", "", "the `name` to check in the server's certificate (the -addr's host by default; implies -tls)")
 	flag.BoolVar(&cfg.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
 	flag.BoolVar(&cfg.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
 	flag.BoolVar(&cfg.traceTimes, "trace-times", true, "print the elapsed time on every trace line")
@@ -77,26 +91,79 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, errNotReady) {
-			fmt.Fprintln(os.Stderr, err)
-		} else {
-			fmt.Fprintln(os.Stderr, "users-client:", err)
-		}
+		printError(os.Stderr, cfg, err)
 		os.Exit(1)
 	}
 }
+
+// printError prints why run failed: the seed's line when no server was
+// ready, else the error; then why the connection failed, and what to try in
+// this program's flags, when a connection was the problem.
+func printError(w io.Writer, cfg config, err error) {
+	var nr *notReady
+	if errors.As(err, &nr) {
+		fmt.Fprintln(w, errNotReady)
+		err = nr.err
+		if ce := client.ConnectErrorOf(err); ce != nil {
+			// Why the last attempt failed is all there is to say; that the
+			// wait ran out, the line above said.
+			err = ce
+		}
+	}
+	fmt.Fprintln(w, "users-client:", err)
+	if hint := connectHint(cfg, err); hint != "" {
+		fmt.Fprintln(w, "users-client:", hint)
+	}
+}
+
+// notReady is the failure of the wait for the server: errors.Is(err,
+// errNotReady) holds, and err says why the last attempt failed.
+type notReady struct{ err error }
+
+func (e *notReady) Error() string        { return errNotReady.Error() + ": " + e.err.Error() }
+func (e *notReady) Is(target error) bool { return target == errNotReady }
+func (e *notReady) Unwrap() error        { return e.err }
 
 // config is the program's flags.
 type config struct {
 	addr, username, authority      string
 	wait                           time.Duration
 	trace, traceValues, traceTimes bool
+	tls                            bool
+	tlsCA, tlsServerName           string
+}
+
+// useTLS reports whether the flags ask for TLS.
+func (c config) useTLS() bool { return c.tls || c.tlsCA != "" || c.tlsServerName != "" }
+
+// tlsConfig is the client's TLS configuration: the system's CAs or those
+// of -tls-ca, and the name of -tls-server-name.
+func (c config) tlsConfig() (*tls.Config, error) {
+	cfg := &tls.Config{ServerName: c.tlsServerName}
+	if c.tlsCA != "" {
+		pem, err := os.ReadFile(c.tlsCA)
+		if err != nil {
+			return nil, fmt.Errorf("-tls-ca: %w", err)
+		}
+		cfg.RootCAs = x509.NewCertPool()
+		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("-tls-ca: %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", c.tlsCA)
+		}
+	}
+	return cfg, nil
 }
 
 // run makes the seed's two calls and prints their results to stdout; the
 // trace goes to stderr.
 func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	var opts []client.Option
+	if cfg.useTLS() {
+		tc, err := cfg.tlsConfig()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, client.WithTLS(tc))
+	}
 	if cfg.authority != "" {
 		opts = append(opts, client.WithAuthority(cfg.authority))
 	}
@@ -113,7 +180,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	err = conn.WaitReady(wctx)
 	cancel()
 	if err != nil {
-		return errNotReady
+		return &notReady{err: err}
 	}
 
 	users := userspb.NewUsersClient(conn)

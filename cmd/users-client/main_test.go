@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -156,5 +158,115 @@ func TestTraceFlags(t *testing.T) {
 	}
 	if strings.HasPrefix(stderr, "+") {
 		t.Errorf("-trace-times=false printed times:\n%s", stderr)
+	}
+}
+
+// testdataFile is a file of interop/testdata, the repository's test
+// certificates (for localhost and 127.0.0.1, signed by ca.pem).
+func testdataFile(t *testing.T, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("..", "..", "interop", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// startTLSSeedServer is the seed's server over TLS with the repository's
+// test certificate, as users-server -tls-cert serves it.
+func startTLSSeedServer(t *testing.T) string {
+	t.Helper()
+	cert, err := tls.LoadX509KeyPair(testdataFile(t, "server1.pem"), testdataFile(t, "server1.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(server.TLS(&tls.Config{Certificates: []tls.Certificate{cert}}))
+	userspb.RegisterUsersServer(srv, &seedServer{})
+	return testsvc.Serve(t, srv)
+}
+
+// TestTLSFlags: -tls-ca (with or without -tls) makes the seed's calls over
+// TLS, and -tls-server-name checks the name given.
+func TestTLSFlags(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	addr := startTLSSeedServer(t)
+	_, port, _ := net.SplitHostPort(addr)
+	for _, cfg := range []config{
+		{tls: true, tlsCA: testdataFile(t, "ca.pem")},
+		{tlsCA: testdataFile(t, "ca.pem")},
+		{addr: "localhost:" + port, tlsCA: testdataFile(t, "ca.pem")},
+		{tlsCA: testdataFile(t, "ca.pem"), tlsServerName: "foo.test.google.fr"},
+	} {
+		c := testConfig(addr)
+		if cfg.addr != "" {
+			c.addr = cfg.addr
+		}
+		c.tls, c.tlsCA, c.tlsServerName = cfg.tls, cfg.tlsCA, cfg.tlsServerName
+		stdout, stderr, err := runClient(t, c)
+		if err != nil || stdout != seedOutput {
+			t.Errorf("%+v: %v\nstdout:\n%s\nstderr:\n%s", cfg, err, stdout, stderr)
+		}
+	}
+}
+
+// TestConnectHints: when the server is not ready in time, the program
+// prints the seed's line, then why the last attempt failed in plain words,
+// then what to change in this program's flags (never a Go API name).
+func TestConnectHints(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := ln.Addr().String()
+	ln.Close()
+	_, clear := startSeedServer(t)
+	tlsAddr := startTLSSeedServer(t)
+	for _, tc := range []struct {
+		name string
+		cfg  func(config) config
+		want []string
+	}{
+		{"connection refused", func(c config) config { c.addr = refused; return c },
+			[]string{"connection refused by " + refused, "is users-server running (go run ./cmd/users-server)? -addr gives another address"}},
+		{"TLS to a cleartext port", func(c config) config { c.addr, c.tls = clear, true; return c },
+			[]string{"cleartext port", "leave out -tls"}},
+		{"cleartext to a TLS port", func(c config) config { c.addr = tlsAddr; return c },
+			[]string{"add -tls, and -tls-ca FILE"}},
+		{"untrusted certificate", func(c config) config { c.addr, c.tls = tlsAddr, true; return c },
+			[]string{"no trusted CA signed it", "-tls-ca FILE trusts the CA"}},
+		{"wrong name", func(c config) config {
+			c.addr, c.tlsCA, c.tlsServerName = tlsAddr, testdataFile(t, "ca.pem"), "example.com"
+			return c
+		}, []string{"it is for other names", "-tls-server-name NAME"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := tc.cfg(testConfig(""))
+			// Long enough for a first attempt to fail on a loaded machine
+			// (a TLS client loads the system's CAs first); the cases wait
+			// side by side.
+			cfg.wait = 2 * time.Second
+			stdout, _, err := runClient(t, cfg)
+			if !errors.Is(err, errNotReady) || stdout != "" {
+				t.Fatalf("run: %v, stdout %q; want %v", err, stdout, errNotReady)
+			}
+			var b bytes.Buffer
+			printError(&b, cfg, err)
+			lines := strings.Split(b.String(), "\n")
+			if lines[0] != "Error connecting to server" {
+				t.Errorf("first line %q, want the seed's", lines[0])
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("the output lacks %q:\n%s", w, b.String())
+				}
+			}
+			for _, api := range []string{"client.", "tls.Config", "WithTLS", "RootCAs"} {
+				if strings.Contains(b.String(), api) {
+					t.Errorf("the output names the Go API %q:\n%s", api, b.String())
+				}
+			}
+		})
 	}
 }

@@ -15,8 +15,19 @@
 //
 // Flags:
 //
-//	-addr          the address to listen on (":50051"; "127.0.0.1:0" picks
-//	               a free port, which the listening line names)
+//	-addr          the address to listen on (":50051", every interface, as
+//	               the seed's '[::]:50051'; "localhost:50051" keeps it to
+//	               this machine; "127.0.0.1:0" picks a free port, which the
+//	               listening line names)
+//	-tls-cert, -tls-key  serve TLS (ALPN h2) with this certificate chain and
+//	               key, PEM files, instead of cleartext HTTP/2
+//	               (interop/testdata/server1.pem and server1.key are a test
+//	               certificate for localhost and 127.0.0.1)
+//	-quiet         do not print each CreateUser's metadata (under load)
+//	-log-level     the level of the server's log on stderr: debug, info
+//	               (the default: refused connections, such as a cleartext
+//	               client on the TLS port or HTTP/1.1 over TLS, and
+//	               protocol errors), warn or error
 //	-health        serve grpc.health.v1.Health (true)
 //	-reflection    serve grpc.reflection v1 and v1alpha, for grpcurl (true)
 //	-trace         print every HTTP/2 frame to stderr (see package trace)
@@ -31,10 +42,12 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -63,6 +76,10 @@ func main() {
 	flag.BoolVar(&cfg.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
 	flag.BoolVar(&cfg.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
 	flag.BoolVar(&cfg.traceTimes, "trace-times", true, "print the elapsed time on every trace line")
+	flag.StringVar(&cfg.tlsCert, "tls-cert", "", "serve TLS with the certificate chain in this PEM `file` (needs -tls-key)")
+	flag.StringVar(&cfg.tlsKey, "tls-key", "", "the private key of -tls-cert, a PEM `file`")
+	flag.BoolVar(&cfg.quiet, "quiet", false, "do not print each CreateUser's metadata")
+	flag.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log connection and call events to stderr at this `level` and above: debug, info, warn or error")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "users-server: unexpected arguments %q; it takes only flags\n", flag.Args())
@@ -82,17 +99,35 @@ type config struct {
 	addr                           string
 	health, reflection             bool
 	trace, traceValues, traceTimes bool
+	tlsCert, tlsKey                string
+	quiet                          bool
+	// logLevel is the least level logged; the zero value is info.
+	logLevel slog.Level
 }
 
 // run serves until ctx ends, then stops gracefully. The metadata lines go to
 // stdout; the listening line and the trace go to stderr.
 func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
-	var opts []server.Option
+	opts := []server.Option{server.Logger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel})))}
 	if cfg.trace {
 		opts = append(opts, server.Trace(stderr, trace.FlagOptions(cfg.traceValues, cfg.traceTimes)...))
 	}
+	if cfg.tlsCert != "" || cfg.tlsKey != "" {
+		if cfg.tlsCert == "" || cfg.tlsKey == "" {
+			return errors.New("-tls-cert and -tls-key go together: give both, or neither for cleartext")
+		}
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			return fmt.Errorf("-tls-cert, -tls-key: %w", err)
+		}
+		opts = append(opts, server.TLS(&tls.Config{Certificates: []tls.Certificate{cert}}))
+	}
 	s := server.New(opts...)
-	userspb.RegisterUsersServer(s, &usersServer{out: stdout})
+	out := stdout
+	if cfg.quiet {
+		out = io.Discard
+	}
+	userspb.RegisterUsersServer(s, &usersServer{out: out})
 	if cfg.reflection {
 		reflection.Register(s)
 	}

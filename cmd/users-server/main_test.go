@@ -3,7 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -229,5 +235,122 @@ func TestListenError(t *testing.T) {
 	err := run(context.Background(), config{addr: "127.0.0.1:-1"}, &lines{}, &lines{})
 	if err == nil || !strings.Contains(err.Error(), "cannot listen on 127.0.0.1:-1") {
 		t.Errorf("run on a bad address: %v, want an error naming it", err)
+	}
+}
+
+// testdataFile is a file of interop/testdata, the repository's test
+// certificates (for localhost and 127.0.0.1, signed by ca.pem).
+func testdataFile(t *testing.T, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("..", "..", "interop", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// testCA is a pool holding interop/testdata/ca.pem.
+func testCA(t *testing.T) *x509.CertPool {
+	t.Helper()
+	pem, err := os.ReadFile(testdataFile(t, "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatal("ca.pem holds no certificate")
+	}
+	return pool
+}
+
+// TestTLSAndRefusedConnectionsLogged serves TLS with -tls-cert and
+// -tls-key: a TLS client makes the seed's call, and real clients that
+// cannot be served are refused and logged at the default level, info,
+// naming what they did: grpcwire's client speaking cleartext to the TLS
+// port, and Go's net/http client speaking HTTP/1.1 over TLS. With
+// -log-level warn neither is logged.
+func TestTLSAndRefusedConnectionsLogged(t *testing.T) {
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelWarn} {
+		t.Run(level.String(), func(t *testing.T) {
+			h2test.VerifyNoLeaks(t)
+			addr, stdout, stderr, stop := startServer(t, config{
+				tlsCert: testdataFile(t, "server1.pem"), tlsKey: testdataFile(t, "server1.key"), logLevel: level,
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+			defer cancel()
+
+			users := userspb.NewUsersClient(dial(t, addr, client.WithTLS(&tls.Config{RootCAs: testCA(t)})))
+			if _, err := users.CreateUser(ctx, &userspb.CreateUserRequest{Username: "tom"}); err != nil {
+				t.Fatalf("CreateUser over TLS: %v", err)
+			}
+
+			_, err := userspb.NewUsersClient(dial(t, addr)).CreateUser(ctx, &userspb.CreateUserRequest{Username: "tom"})
+			if wire.CodeOf(err) != wire.Unavailable {
+				t.Errorf("a cleartext call to the TLS port: %v, want UNAVAILABLE", err)
+			}
+
+			hc := &http.Client{Transport: &http.Transport{
+				TLSClientConfig:   &tls.Config{RootCAs: testCA(t), NextProtos: []string{"http/1.1"}},
+				ForceAttemptHTTP2: false,
+			}}
+			defer hc.CloseIdleConnections()
+			if res, err := hc.Get("https://" + addr + "/users.Users/CreateUser"); err == nil {
+				res.Body.Close()
+				t.Errorf("an HTTP/1.1 request over TLS got %s, want the connection closed", res.Status)
+			}
+
+			if err := stop(); err != nil {
+				t.Fatal(err)
+			}
+			logged := stderr.String()
+			wantLines := []string{
+				"level=INFO msg=\"grpcwire: TLS handshake failed: the client did not start TLS",
+				"level=INFO msg=\"grpcwire: closing TLS connection that did not negotiate ALPN h2; gRPC needs HTTP/2\"",
+			}
+			for _, want := range wantLines {
+				if got := strings.Contains(logged, want); got != (level == slog.LevelInfo) {
+					t.Errorf("-log-level %v: logged %q: %v, want %v; stderr:\n%s", level, want, got, level == slog.LevelInfo, logged)
+				}
+			}
+			if !strings.Contains(stdout.String(), "'user-agent'") {
+				t.Errorf("the TLS call's metadata was not printed: %q", stdout.String())
+			}
+		})
+	}
+}
+
+// TestQuiet: -quiet stops the metadata lines, and nothing else.
+func TestQuiet(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	addr, stdout, _, stop := startServer(t, config{quiet: true})
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	res, err := userspb.NewUsersClient(dial(t, addr)).CreateUser(ctx, &userspb.CreateUserRequest{Username: "tom"})
+	if err != nil || res.GetUser().GetUserId() != 1 {
+		t.Fatalf("CreateUser with -quiet: %v, %v", res, err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if out := stdout.String(); out != "" {
+		t.Errorf("-quiet printed %q", out)
+	}
+}
+
+// TestTLSFlagsTogether: -tls-cert without -tls-key is refused before
+// listening, and a key that is not one is named.
+func TestTLSFlagsTogether(t *testing.T) {
+	for _, cfg := range []config{
+		{addr: "127.0.0.1:0", tlsCert: testdataFile(t, "server1.pem")},
+		{addr: "127.0.0.1:0", tlsKey: testdataFile(t, "server1.key")},
+	} {
+		err := run(context.Background(), cfg, &lines{}, &lines{})
+		if err == nil || !strings.Contains(err.Error(), "-tls-cert and -tls-key go together") {
+			t.Errorf("run(%+v) = %v, want the two flags named", cfg, err)
+		}
+	}
+	err := run(context.Background(), config{addr: "127.0.0.1:0", tlsCert: testdataFile(t, "server1.pem"), tlsKey: testdataFile(t, "ca.pem")}, &lines{}, &lines{})
+	if err == nil || !strings.Contains(err.Error(), "-tls-cert, -tls-key: ") {
+		t.Errorf("run with a certificate as the key = %v, want the flags named", err)
 	}
 }

@@ -98,7 +98,27 @@ func Parse(trace string) []Frame {
 // each other stream, in order of its first frame, with all its frames in
 // the order they came.
 func Canonical(trace string) string {
-	frames := Parse(trace)
+	return order(Parse(trace), func(frames []Frame) []Frame {
+		var sent, read []Frame
+		for _, f := range frames {
+			switch {
+			case f.Stream != 0:
+			case f.Sent:
+				sent = append(sent, f)
+			default:
+				read = append(read, f)
+			}
+		}
+		return append(sent, read...)
+	})
+}
+
+// order writes frames connection by connection, in order of each one's
+// first line: that line, then its stream-0 frames as stream0 orders them
+// (it is given the connection's frames, its line excluded), then each other
+// stream, in order of its first frame, with all its frames in the order
+// they came.
+func order(frames []Frame, stream0 func([]Frame) []Frame) string {
 	var conns []int
 	for _, f := range frames {
 		if !slices.Contains(conns, f.Conn) {
@@ -108,26 +128,84 @@ func Canonical(trace string) string {
 	var b strings.Builder
 	for _, c := range conns {
 		var streams []uint32
+		var own []Frame
 		for _, f := range frames {
-			if f.Conn == c && !f.Open && f.Stream != 0 && !slices.Contains(streams, f.Stream) {
+			if f.Conn != c {
+				continue
+			}
+			if f.Open {
+				b.WriteString(f.Text)
+				continue
+			}
+			own = append(own, f)
+			if f.Stream != 0 && !slices.Contains(streams, f.Stream) {
 				streams = append(streams, f.Stream)
 			}
 		}
-		emit := func(keep func(Frame) bool) {
-			for _, f := range frames {
-				if f.Conn == c && keep(f) {
+		for _, f := range stream0(own) {
+			b.WriteString(f.Text)
+		}
+		for _, id := range streams {
+			for _, f := range own {
+				if f.Stream == id {
 					b.WriteString(f.Text)
 				}
 			}
 		}
-		emit(func(f Frame) bool { return f.Open })
-		emit(func(f Frame) bool { return !f.Open && f.Stream == 0 && f.Sent })
-		emit(func(f Frame) bool { return !f.Open && f.Stream == 0 && !f.Sent })
-		for _, id := range streams {
-			emit(func(f Frame) bool { return !f.Open && f.Stream == id })
-		}
 	}
 	return b.String()
+}
+
+// Causal is Canonical with each connection's stream-0 frames in the order a
+// run most often prints them, an order in which every frame follows what it
+// answers: the frames this side opens the connection with (its SETTINGS,
+// WINDOW_UPDATE), then the peer's, then the peer's SETTINGS ACK, then this
+// side's, then the connection's other frames (read, then written).
+// Canonical's "written, then read" puts this side's SETTINGS ACK before the
+// SETTINGS it acknowledges, which no run prints; documentation that shows a
+// whole connection uses Causal.
+//
+// A side's opening frames are its stream-0 SETTINGS and WINDOW_UPDATE
+// frames before its first SETTINGS ACK or frame of another stream, in the
+// order that side's goroutine handled them, which does not vary.
+func Causal(trace string) string {
+	return order(Parse(trace), causalStream0)
+}
+
+// causalStream0 orders the stream-0 frames of one connection for Causal.
+func causalStream0(frames []Frame) []Frame {
+	opening := map[bool]bool{true: true, false: true} // by Sent: still opening
+	var phases [6][]Frame
+	for _, f := range frames {
+		ack := isSettingsAck(f)
+		if f.Stream != 0 || ack {
+			opening[f.Sent] = false
+		}
+		if f.Stream != 0 {
+			continue
+		}
+		var p int
+		switch {
+		case opening[f.Sent] && (f.Type == "SETTINGS" || f.Type == "WINDOW_UPDATE"):
+			p = map[bool]int{true: 0, false: 1}[f.Sent]
+		case ack:
+			p = map[bool]int{false: 2, true: 3}[f.Sent]
+		default:
+			p = map[bool]int{false: 4, true: 5}[f.Sent]
+		}
+		phases[p] = append(phases[p], f)
+	}
+	var out []Frame
+	for _, ph := range phases {
+		out = append(out, ph...)
+	}
+	return out
+}
+
+// isSettingsAck reports whether f is a SETTINGS frame with the ACK flag.
+func isSettingsAck(f Frame) bool {
+	first, _, _ := strings.Cut(f.Text, "\n")
+	return f.Type == "SETTINGS" && strings.Contains(first, " flags=ACK ")
 }
 
 // Stream returns the frames of one stream of one connection, in order,

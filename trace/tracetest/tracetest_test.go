@@ -111,3 +111,41 @@ func TestStream(t *testing.T) {
 		t.Errorf("a connection not in the trace: %q, want nothing", got)
 	}
 }
+
+// TestCausal: each side's opening frames, the peer's then this side's
+// SETTINGS ACK, then the other stream-0 frames, read then written, then the
+// streams; a later WINDOW_UPDATE on stream 0 is not taken for an opening
+// one.
+func TestCausal(t *testing.T) {
+	trace := "" +
+		"c1 connection: client a, server b, traced at the client\n" +
+		"c1 -> SETTINGS      stream=0 len=6\n" +
+		"      ENABLE_PUSH = 0\n" +
+		"c1 -> WINDOW_UPDATE stream=0 len=4 increment=1\n" +
+		"c1 -> SETTINGS      stream=0 flags=ACK len=0\n" +
+		"c1 -> HEADERS       stream=1 flags=END_HEADERS len=10  # Request-Headers\n" +
+		"c1 <- SETTINGS      stream=0 len=0\n" +
+		"c1 <- WINDOW_UPDATE stream=0 len=4 increment=2\n" +
+		"c1 <- SETTINGS      stream=0 flags=ACK len=0\n" +
+		"c1 <- HEADERS       stream=1 flags=END_STREAM|END_HEADERS len=10  # Trailers-Only\n" +
+		"c1 -> WINDOW_UPDATE stream=0 len=4 increment=3\n" +
+		"c1 <- PING          stream=0 len=8 data=00\n" +
+		"c1 -> GOAWAY        stream=0 len=8 last_stream=0 code=NO_ERROR\n"
+	want := "" +
+		"c1 connection: client a, server b, traced at the client\n" +
+		"c1 -> SETTINGS      stream=0 len=6\n" +
+		"      ENABLE_PUSH = 0\n" +
+		"c1 -> WINDOW_UPDATE stream=0 len=4 increment=1\n" +
+		"c1 <- SETTINGS      stream=0 len=0\n" +
+		"c1 <- WINDOW_UPDATE stream=0 len=4 increment=2\n" +
+		"c1 <- SETTINGS      stream=0 flags=ACK len=0\n" +
+		"c1 -> SETTINGS      stream=0 flags=ACK len=0\n" +
+		"c1 <- PING          stream=0 len=8 data=00\n" +
+		"c1 -> WINDOW_UPDATE stream=0 len=4 increment=3\n" +
+		"c1 -> GOAWAY        stream=0 len=8 last_stream=0 code=NO_ERROR\n" +
+		"c1 -> HEADERS       stream=1 flags=END_HEADERS len=10  # Request-Headers\n" +
+		"c1 <- HEADERS       stream=1 flags=END_STREAM|END_HEADERS len=10  # Trailers-Only\n"
+	if got := tracetest.Causal(trace); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}

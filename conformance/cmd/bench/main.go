@@ -4,6 +4,9 @@
 //	cd conformance && go run ./cmd/bench            # full run, several minutes
 //	cd conformance && go run ./cmd/bench -quick     # everything once over, under a minute
 //
+// -out bench/RESULTS.md writes the report over the committed full run, and
+// is refused for a smaller one (-quick, fewer rounds, a subset).
+//
 // It compares grpcwire's server with grpc-go's under grpc-go's client, and
 // grpcwire's client with grpc-go's against grpc-go's server, on the
 // workloads of bench.Workloads; it measures the memory of idle connections
@@ -67,10 +70,10 @@ func run() error {
 	quick := flag.Bool("quick", false, fmt.Sprintf("try everything in under a minute: %d rounds of %v windows after %v, %d idle conns, %d idle streams (overrides those flags)",
 		bench.QuickRounds, bench.QuickDuration, bench.QuickWarmup, bench.QuickIdleConns, bench.QuickIdleStreams))
 	workloads := flag.String("workloads", "all", "comma-separated workload names, or all")
-	sections := flag.String("sections", "servers,clients,memory,tcp", "comma-separated sections to run")
+	sections := flag.String("sections", allSections, "comma-separated sections to run")
 	conns := flag.Int("conns", bench.DefaultIdleConns, "idle connections of the memory section")
 	streams := flag.Int("streams", bench.DefaultIdleStreams, "idle streams on one connection of the memory section")
-	out := flag.String("out", "", "also write the Markdown report to this file")
+	out := flag.String("out", "", "also write the Markdown report to this file (a file named "+resultsFile+" only for a full run)")
 	jsonOut := flag.String("json", "", "write every measurement as JSON to this file")
 	profile := flag.String("profile", "", "directory for CPU and allocation profiles of the servers section's servers")
 	memRate := flag.Int("memprofilerate", 0, "runtime.MemProfileRate of profiled servers (0: the runtime's default)")
@@ -84,6 +87,10 @@ func run() error {
 	}
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", flag.Args())
+	}
+	if err := checkOut(*out, runSize{quick: *quick, rounds: *rounds, duration: *duration, warmup: *warmup,
+		conns: *conns, streams: *streams, workloads: *workloads, section: *sections}); err != nil {
+		return err
 	}
 
 	plan := bench.PinPlan{Server: -1, Gen: -1, Why: "-pin=false"}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runMainEnv makes the test binary run the program's main instead of the
+// tests, so that the test runs the real program with its flags.
+const runMainEnv = "GRPCWIRE_BENCH_TEST_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		os.Args = append([]string{"bench"}, os.Args[1:]...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestQuickRunNeverOverwritesResults: the program refuses, at once and
+// before measuring anything, to write a run smaller than a full one to a
+// file named RESULTS.md, and leaves the file as it was.
+func TestQuickRunNeverOverwritesResults(t *testing.T) {
+	dir := t.TempDir()
+	results := filepath.Join(dir, "bench", "RESULTS.md")
+	if err := os.MkdirAll(filepath.Dir(results), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const committed = "the last full run\n"
+	if err := os.WriteFile(results, []byte(committed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"-out", results, "-quick"},
+		{"-quick", "-out", "bench/RESULTS.md"},
+		{"-out", results, "-rounds", "1"},
+		{"-out", results, "-duration", "100ms"},
+		{"-out", results, "-workloads", "unary-small"},
+		{"-out", results, "-sections", "memory"},
+		{"-out", results, "-conns", "10"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], args...)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), runMainEnv+"=1")
+			start := time.Now()
+			out, err := cmd.CombinedOutput()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+				t.Fatalf("bench %v: %v, output:\n%s\nwant exit 1", args, err, out)
+			}
+			if !strings.Contains(string(out), "RESULTS.md holds the last full run, and this run is smaller") ||
+				!strings.Contains(string(out), "write it elsewhere") {
+				t.Errorf("bench %v said:\n%s", args, out)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("the refusal took %v: it must come before anything is measured", d)
+			}
+			if b, _ := os.ReadFile(results); string(b) != committed {
+				t.Errorf("RESULTS.md was changed to %q", b)
+			}
+		})
+	}
+}
+
+// TestFullRunMayWriteResults: the flags of a full run, and -out files of
+// other names for any run, pass the check.
+func TestFullRunMayWriteResults(t *testing.T) {
+	full := runSize{rounds: 3, duration: 2 * time.Second, warmup: 500 * time.Millisecond,
+		conns: 1000, streams: 10000, workloads: "all", section: "tcp, memory,clients,servers"}
+	for _, tc := range []struct {
+		out string
+		r   runSize
+	}{
+		{"bench/RESULTS.md", full},
+		{"RESULTS.md", runSize{rounds: 5, duration: 3 * time.Second, warmup: time.Second, conns: 2000, streams: 20000, section: allSections}},
+		{"/tmp/quick.md", runSize{quick: true, rounds: 1, section: "memory"}},
+		{"", runSize{quick: true}},
+	} {
+		if err := checkOut(tc.out, tc.r); err != nil {
+			t.Errorf("checkOut(%q, %+v) = %v, want nil", tc.out, tc.r, err)
+		}
+	}
+}
