@@ -95,9 +95,6 @@ func Dial(target string, opts ...Option) (*Conn, error) {
 // Target returns the address the Conn dials.
 func (c *Conn) Target() string { return c.target }
 
-// errClosing is the status of calls on a closed Conn.
-var errClosing = wire.NewStatus(wire.Canceled, "grpcwire: the client connection is closing")
-
 // Close closes the connection: every call in flight fails with CANCELLED
 // and later calls fail at once. It waits for the connection's goroutines.
 func (c *Conn) Close() error {
@@ -179,26 +176,13 @@ func (c *Conn) transport(ctx context.Context, waitForReady bool) (*transport.Con
 // names the last attempt's failure, since "deadline exceeded" alone does not
 // say what to fix.
 func (c *Conn) waitFailed(ctxErr error) error {
-	st := contextStatus(ctxErr, "while waiting for the connection")
 	c.mu.Lock()
 	lastErr := c.lastErr
 	c.mu.Unlock()
 	if lastErr != nil {
-		st = wire.NewStatus(st.Code, st.Message+"; the last connection attempt failed: "+lastErr.Error())
+		return contextStatus(ctxErr, "while waiting for the connection; the last connection attempt failed: "+lastErr.Error())
 	}
-	return st
-}
-
-func unavailable(err error) error {
-	return wire.Errorf(wire.Unavailable, "grpcwire: cannot connect: %v", err)
-}
-
-// contextStatus is the status of a call whose context ended.
-func contextStatus(err error, when string) *wire.Status {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return wire.NewStatus(wire.DeadlineExceeded, "grpcwire: deadline exceeded "+when)
-	}
-	return wire.NewStatus(wire.Canceled, "grpcwire: context canceled "+when)
+	return contextStatus(ctxErr, "while waiting for the connection")
 }
 
 // connect runs one connection attempt after delay, then closes attempt.
