@@ -54,6 +54,10 @@ func (r *replayBuf) add(data []byte) bool {
 // invoke is a unary call: start, then RecvMsg, sent again once when the
 // server never processed it (GOAWAY above it, or REFUSED_STREAM).
 func (c *Conn) invoke(ctx context.Context, method string, req, res proto.Message, opts ...CallOption) error {
+	ctx, cancel := c.methodContext(ctx, method)
+	if cancel != nil {
+		defer cancel()
+	}
 	for attempt := 0; ; attempt++ {
 		cs, err := c.start(ctx, &unaryDesc, method, req, opts)
 		if err != nil {
@@ -78,9 +82,12 @@ func (cs *Stream) unprocessed() bool {
 // once.
 func (cs *Stream) open(req proto.Message) error {
 	for attempt := 0; ; attempt++ {
-		tc, err := cs.cc.transport(cs.ctx, cs.co.waitForReady)
-		if err != nil {
-			return err
+		tc := cs.pinned
+		var err error
+		if tc == nil {
+			if tc, err = cs.cc.transport(cs.ctx, cs.co.waitForReady); err != nil {
+				return err
+			}
 		}
 		var data []byte
 		var bp *[]byte
@@ -92,7 +99,7 @@ func (cs *Stream) open(req proto.Message) error {
 		ts, err := tc.OpenStream(cs.fields, data, bp, req != nil)
 		if err != nil {
 			bufpool.Put(bp)
-			if transport.IsUnprocessed(err) && attempt == 0 {
+			if transport.IsUnprocessed(err) && attempt == 0 && cs.pinned == nil {
 				continue
 			}
 			return failed(joinTransport(err), "grpcwire: %v", err)
@@ -125,7 +132,7 @@ func (cs *Stream) retryLocked(old *transport.Stream) bool {
 	if current != old {
 		return true
 	}
-	if cs.replay == nil || cs.headerSeen.Load() {
+	if cs.replay == nil || cs.headerSeen.Load() || cs.pinned != nil {
 		return false
 	}
 	tc, err := cs.cc.transport(cs.ctx, cs.co.waitForReady)

@@ -29,7 +29,9 @@ type Stream struct {
 	desc   StreamDesc
 	co     callOptions
 	ts     *transport.Stream
-	stop   func() bool // stops the context watch
+	stop   func() bool        // stops the context watch
+	cancel context.CancelFunc // ends the service config's timeout, if any
+	pinned *transport.Conn    // the connection the call must use (a health check), if any
 	codec  framing.Codec
 
 	reader framing.Reader
@@ -73,21 +75,50 @@ func (c *Conn) NewStream(ctx context.Context, desc *StreamDesc, method string, o
 }
 
 func (c *Conn) newStream(ctx context.Context, desc *StreamDesc, method string, opts ...CallOption) (ClientStream, error) {
+	ctx, cancel := c.methodContext(ctx, method)
 	cs, err := c.start(ctx, desc, method, nil, opts)
 	if err != nil {
+		if cancel != nil {
+			cancel()
+		}
 		return nil, err
 	}
+	cs.cancel = cancel
 	return cs, nil
+}
+
+// methodContext applies the service config's timeout for method to ctx:
+// "the maximum duration for RPCs to this method", so the call's deadline is
+// the sooner of the two (doc/service_config.md, as grpc-go). The cancel
+// function is nil when there is no timeout.
+func (c *Conn) methodContext(ctx context.Context, method string) (context.Context, context.CancelFunc) {
+	mc := c.config.forMethod(method)
+	if mc == nil || mc.timeout == nil {
+		return ctx, nil
+	}
+	return context.WithTimeout(ctx, *mc.timeout)
 }
 
 // start opens a call's stream; with req set it also sends req and
 // half-closes, in the same hand-off to the connection's writer.
 func (c *Conn) start(ctx context.Context, desc *StreamDesc, method string, req proto.Message, opts []CallOption) (*Stream, error) {
+	return c.startOn(ctx, nil, desc, method, req, opts)
+}
+
+// startOn is start on the connection tc when it is not nil, without
+// transparent retry: a health check calls the backend it checks.
+func (c *Conn) startOn(ctx context.Context, tc *transport.Conn, desc *StreamDesc, method string, req proto.Message, opts []CallOption) (*Stream, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, contextStatus(err, "before the call started")
 	}
-	cs := &Stream{cc: c, ctx: ctx, method: method, desc: *desc}
+	cs := &Stream{cc: c, ctx: ctx, method: method, desc: *desc, pinned: tc}
 	cs.co.maxRecv, cs.co.maxSend, cs.co.waitForReady = c.opts.maxRecv, c.opts.maxSend, c.opts.waitForReady
+	if mc := c.config.forMethod(method); mc != nil && mc.waitForReady != nil && !c.opts.waitForReady {
+		// The service config's waitForReady, unless WithWaitForReady
+		// (a default call option) or the call itself says otherwise: in
+		// grpc-go too the call's options are applied after it.
+		cs.co.waitForReady = *mc.waitForReady
+	}
 	for _, o := range c.opts.callOpts {
 		o.apply(&cs.co)
 	}
@@ -104,7 +135,7 @@ func (c *Conn) start(ctx context.Context, desc *StreamDesc, method string, req p
 		return nil, err
 	}
 	cs.fields = fields
-	if desc.ClientStreams || desc.ServerStreams {
+	if (desc.ClientStreams || desc.ServerStreams) && tc == nil {
 		cs.replay = &replayBuf{}
 	}
 	if err := cs.open(req); err != nil {
@@ -373,6 +404,9 @@ func (cs *Stream) endWith(st *wire.Status) error {
 		cs.ts.Release()
 		if cs.co.trailer != nil {
 			*cs.co.trailer = cs.Trailer()
+		}
+		if cs.cancel != nil {
+			cs.cancel()
 		}
 	}
 	if st.Code == wire.OK {
