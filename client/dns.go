@@ -191,6 +191,12 @@ func (w *dnsWatch) run() {
 	}
 	failures := 0
 	for {
+		// A lookup answers every ResolveNow made before it (grpc-go's
+		// would look up once more for those that came during the wait).
+		select {
+		case <-w.now:
+		default:
+		}
 		addrs, err := w.resolve()
 		var next time.Time
 		if err != nil {

@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"net"
 	"strings"
 )
 
@@ -121,7 +122,8 @@ func validScheme(s string) bool {
 // we %-encode the path part of the target URI, excluding the initial '/'
 // character") and grpc-go do; "localhost" for unix sockets, which have no
 // host name, as both do; and "localhost:port" for an endpoint that is only
-// ":port", as grpc-go does. A plugged-in Resolver may choose its own by
+// ":port", as grpc-go does (which also prefixes a bare IPv6 address such as
+// "::1"; this does not). A plugged-in Resolver may choose its own by
 // implementing AuthorityResolver.
 func defaultAuthority(t Target, r Resolver) string {
 	if ar, ok := r.(AuthorityResolver); ok {
@@ -131,7 +133,7 @@ func defaultAuthority(t Target, r Resolver) string {
 	case schemeUnix, schemeUnixAbstract:
 		return "localhost"
 	}
-	if strings.HasPrefix(t.Endpoint, ":") {
+	if host, _, err := net.SplitHostPort(t.Endpoint); err == nil && host == "" {
 		return "localhost" + encodeAuthority(t.Endpoint)
 	}
 	return encodeAuthority(t.Endpoint)
