@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -229,5 +230,29 @@ func TestListenError(t *testing.T) {
 	err := run(context.Background(), config{addr: "127.0.0.1:-1"}, &lines{}, &lines{})
 	if err == nil || !strings.Contains(err.Error(), "cannot listen on 127.0.0.1:-1") {
 		t.Errorf("run on a bad address: %v, want an error naming it", err)
+	}
+}
+
+// TestUnixSocket: -addr unix:PATH listens on a Unix socket and says so in
+// the listening line, in the form a client's -addr takes.
+func TestUnixSocket(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	sock := "unix:" + filepath.Join(t.TempDir(), "users.sock")
+	stdout, stderr := &lines{}, &lines{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, config{addr: sock}, stdout, stderr) }()
+	if addr := stderr.waitFor(t, "users-server: listening on "); addr != sock {
+		t.Errorf("listening on %q, want %q", addr, sock)
+	}
+	users := userspb.NewUsersClient(dial(t, sock))
+	rctx, rcancel := context.WithTimeout(context.Background(), testTimeout)
+	defer rcancel()
+	if res, err := users.CreateUser(rctx, &userspb.CreateUserRequest{Username: "tom"}); err != nil || res.GetUser().GetUserId() != 1 {
+		t.Errorf("CreateUser over %s: %v, %v", sock, res, err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
 	}
 }
