@@ -187,4 +187,3 @@ func minusInts(a, b []int) []int {
 	}
 	return d
 }
-
