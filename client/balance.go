@@ -190,7 +190,7 @@ func (c *Conn) updateAddressesLocked(addrs []Address) {
 		subs = append(subs, newSubConn(c, a))
 	}
 	for _, sc := range old {
-		sc.shutdownLocked()
+		sc.shutdownLocked(true)
 	}
 	if len(c.subs) == 0 && len(subs) > 0 {
 		// grpc-go's round_robin starts at a random address, so that

@@ -146,7 +146,7 @@ func (c *Conn) Close() error {
 	close(c.closeCh)
 	res := c.res
 	for _, sc := range c.subs {
-		sc.shutdownLocked()
+		sc.shutdownLocked(false)
 	}
 	live := make([]*transport.Conn, 0, len(c.live))
 	for tc := range c.live {

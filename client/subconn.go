@@ -187,10 +187,11 @@ func (sc *subConn) lostLocked(tc *transport.Conn) {
 	sc.c.balanceLocked()
 }
 
-// shutdownLocked retires sc when its address left the list: an attempt
-// stops, and its connection closes once its calls are done, telling the
-// server with GOAWAY.
-func (sc *subConn) shutdownLocked() {
+// shutdownLocked retires sc: an attempt stops, and with goAway (its address
+// left the list) its connection closes once its calls are done, telling the
+// server with GOAWAY "address removed". Close passes false: it closes every
+// connection itself, with GOAWAY "client closed".
+func (sc *subConn) shutdownLocked(goAway bool) {
 	if sc.state == stateShutdown {
 		return
 	}
@@ -202,7 +203,9 @@ func (sc *subConn) shutdownLocked() {
 	}
 	if tc := sc.tc; tc != nil {
 		sc.tc = nil
-		tc.GoAway(http2.ErrCodeNo, "address removed")
+		if goAway {
+			tc.GoAway(http2.ErrCodeNo, "address removed")
+		}
 	}
 }
 
