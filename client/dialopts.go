@@ -69,7 +69,10 @@ func defaultDialOptions() dialOptions {
 // Without WithTLS the Conn speaks cleartext HTTP/2 with prior knowledge.
 func WithTLS(cfg *tls.Config) Option { return optionFunc(func(o *dialOptions) { o.tls = cfg }) }
 
-// WithDialer replaces net.Dialer for making connections.
+// WithDialer replaces net.Dialer for making connections. It is called once
+// per connection with the address the target resolved to: host:port for
+// TCP, and the address in target syntax ("unix:/run/users.sock",
+// "unix-abstract:users") for a Unix socket.
 func WithDialer(f func(ctx context.Context, addr string) (net.Conn, error)) Option {
 	return optionFunc(func(o *dialOptions) { o.dialer = f })
 }
