@@ -219,18 +219,21 @@ func (c *Conn) exitIdle() {
 	c.mu.Unlock()
 	res, err := c.resolver.Build(c.parsed, resolverConn{c})
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err != nil {
+	switch {
+	case err != nil:
 		c.resolved = true
 		c.resolveErr = err
 		c.changedLocked()
+	case c.closed:
+		// Close ran meanwhile and could not close it. Its Close may wait
+		// for a goroutine that reports to c, so c.mu is not held.
+		c.mu.Unlock()
+		res.Close()
 		return
+	default:
+		c.res = res
 	}
-	if c.closed {
-		defer res.Close()
-		return
-	}
-	c.res = res
+	c.mu.Unlock()
 }
 
 // changedLocked wakes every call waiting for a connection.
