@@ -2,12 +2,7 @@ package client
 
 import (
 	"context"
-	"crypto/tls"
-	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,46 +15,87 @@ import (
 	"grpcwire/wire"
 )
 
-// Conn is a client connection to one target ("host:port"). It dials lazily,
-// on the first call or WaitReady, multiplexes any number of concurrent calls
-// over one HTTP/2 connection, reconnects (with backoff) when the connection
-// is lost, and moves new calls to a new connection when the server sends
-// GOAWAY. It is safe for concurrent use; Close ends everything.
+// Conn is a client connection to a target: grpc's channel. It resolves the
+// target (doc/naming.md; see Dial), keeps one HTTP/2 connection per address
+// as its load-balancing policy wants (pick_first by default, round_robin by
+// the service config; see WithServiceConfig), multiplexes any number of
+// concurrent calls over them, reconnects with backoff when a connection is
+// lost, and moves new calls elsewhere when a server sends GOAWAY. It
+// connects lazily, on the first call or WaitReady. It is safe for concurrent
+// use; Close ends everything.
 type Conn struct {
 	target    string
+	parsed    Target
+	resolver  Resolver
 	authority string
 	opts      dialOptions
+	config    *serviceConfig
+	policy    string // policyPickFirst or policyRoundRobin
 	// reqFields are the request header fields every call starts with.
 	reqFields []hpack.HeaderField
 	scheme    string
 
-	mu       sync.Mutex
-	tc       *transport.Conn              // the current connection; nil when none
-	live     map[*transport.Conn]struct{} // every running connection, the current one and those draining after GOAWAY
-	attempt  chan struct{}                // closed when the connection attempt under way ends
-	lastErr  error                        // why the last attempt failed; nil after a success
-	failures int                          // failed attempts in a row, for backoff
-	retryAt  time.Time                    // the next attempt may not start before
-	closed   bool
-	closeCh  chan struct{}
-	kaTime   time.Duration // keepalive time, doubled on "too_many_pings"
-	wg       sync.WaitGroup
+	mu         sync.Mutex
+	exited     bool                         // the resolver has been built: the Conn left idle
+	res        Resolution                   // the resolver at work; nil before the first call
+	resolved   bool                         // the resolver has reported addresses or an error
+	resolveErr error                        // the resolver's last error; nil once addresses arrived
+	subs       []*subConn                   // one per address, in the resolver's order
+	rrNext     int                          // round_robin: the index to try first
+	live       map[*transport.Conn]struct{} // every running connection, those taking calls and those draining after GOAWAY
+	changed    chan struct{}                // closed, and replaced, when any connection's state changes
+	lastErr    error                        // why the last attempt failed; nil after a success
+	closed     bool
+	closeCh    chan struct{}
+	kaTime     time.Duration // keepalive time, doubled on "too_many_pings"
+	wg         sync.WaitGroup
 }
 
-// Dial returns a Conn to target ("host:port"). It does not connect: the
-// first call or WaitReady does. It fails only for a malformed target.
+// Dial returns a Conn to target, in grpc's target syntax (doc/naming.md):
+//
+//	localhost:50051                   host:port, dialed as it is (passthrough)
+//	dns:///backends.example:50051     every A and AAAA record, re-resolved as they change
+//	dns://8.8.8.8/backends.example:50051  the same, asking that DNS server
+//	ipv4:10.0.0.1:50051,10.0.0.2:50051    a fixed list (ipv6:[::1]:50051,... too)
+//	unix:/run/users.sock              a Unix socket (unix:relative/path, unix:///abs/path)
+//	unix-abstract:users               a socket in Linux's abstract namespace
+//	passthrough:///localhost:50051    host:port, explicitly
+//
+// or a scheme of a Resolver given to WithResolvers. It does not connect: the
+// first call or WaitReady does. It fails only for a malformed target or
+// service config.
 func Dial(target string, opts ...Option) (*Conn, error) {
-	if _, _, err := net.SplitHostPort(target); err != nil {
-		return nil, fmt.Errorf("grpcwire/client: target %q is not host:port: %w", target, err)
-	}
-	c := &Conn{target: target, opts: defaultDialOptions(), closeCh: make(chan struct{})}
+	c := &Conn{target: target, opts: defaultDialOptions(), closeCh: make(chan struct{}), changed: make(chan struct{})}
 	for _, o := range opts {
 		o.apply(&c.opts)
 	}
+	resolvers := builtinResolvers()
+	for _, r := range c.opts.resolvers {
+		resolvers[strings.ToLower(r.Scheme())] = r
+	}
+	parsed, err := parseTarget(target, func(s string) bool { return resolvers[s] != nil })
+	if err != nil {
+		return nil, fmt.Errorf("grpcwire/client: %w", err)
+	}
+	c.parsed, c.resolver = parsed, resolvers[parsed.Scheme]
+	if ck, ok := c.resolver.(checker); ok {
+		if err := ck.check(parsed); err != nil {
+			return nil, fmt.Errorf("grpcwire/client: %w", err)
+		}
+	}
+	if c.config, err = parseServiceConfig(c.opts.serviceConfig); err != nil {
+		return nil, fmt.Errorf("grpcwire/client: WithServiceConfig: %w", err)
+	}
+	c.policy = c.config.policy
 	c.kaTime = c.opts.keepalive.Time
+	// The :authority, as grpc-go chooses it: WithAuthority, else the TLS
+	// config's ServerName, else what the target's resolver says.
 	c.authority = c.opts.authority
+	if c.authority == "" && c.opts.tls != nil {
+		c.authority = c.opts.tls.ServerName
+	}
 	if c.authority == "" {
-		c.authority = target
+		c.authority = defaultAuthority(parsed, c.resolver)
 	}
 	c.scheme = wire.SchemeHTTP
 	if c.opts.tls != nil {
@@ -90,11 +126,8 @@ func Dial(target string, opts ...Option) (*Conn, error) {
 	return c, nil
 }
 
-// Target returns the address the Conn dials.
+// Target returns the target given to Dial.
 func (c *Conn) Target() string { return c.target }
-
-// errClosing is the status of calls on a closed Conn.
-var errClosing = wire.NewStatus(wire.Canceled, "grpcwire: the client connection is closing")
 
 // Close closes the connection: every call in flight fails with CANCELLED
 // and later calls fail at once. It waits for the connection's goroutines.
@@ -106,12 +139,19 @@ func (c *Conn) Close() error {
 	}
 	c.closed = true
 	close(c.closeCh)
-	c.tc = nil
+	res := c.res
+	for _, sc := range c.subs {
+		sc.shutdownLocked(false)
+	}
 	live := make([]*transport.Conn, 0, len(c.live))
 	for tc := range c.live {
 		live = append(live, tc)
 	}
+	c.changedLocked()
 	c.mu.Unlock()
+	if res != nil {
+		res.Close()
+	}
 	// Tell each server, as grpc-go's client does, then close.
 	for _, tc := range live {
 		tc.CloseWithGoAway(http2.ErrCodeNo, "client closed")
@@ -120,17 +160,20 @@ func (c *Conn) Close() error {
 	return nil
 }
 
-// WaitReady connects if needed and waits until the connection is up or ctx
-// ends (the tutorial's channel_ready_future(...).result(timeout=10)). Failed
-// attempts are retried with backoff until then.
+// WaitReady connects if needed and waits until a connection is up (for
+// round_robin, the first one) or ctx ends (the tutorial's
+// channel_ready_future(...).result(timeout=10)). Failed attempts are
+// retried with backoff until then.
 func (c *Conn) WaitReady(ctx context.Context) error {
 	_, err := c.transport(ctx, true)
 	return err
 }
 
-// transport returns a connection that can take a new stream, connecting if
-// there is none. Without waitForReady it fails fast with UNAVAILABLE once an
-// attempt has failed; with it, it waits for ctx.
+// transport returns a connection that can take a new stream, connecting as
+// the policy wants if none is ready. Without waitForReady it fails fast with
+// UNAVAILABLE once nothing is left to wait for (every address has failed
+// and waits for its backoff, or the target does not resolve); with it, it
+// waits for ctx.
 func (c *Conn) transport(ctx context.Context, waitForReady bool) (*transport.Conn, error) {
 	for {
 		c.mu.Lock()
@@ -138,38 +181,67 @@ func (c *Conn) transport(ctx context.Context, waitForReady bool) (*transport.Con
 			c.mu.Unlock()
 			return nil, errClosing
 		}
-		if c.tc != nil && c.tc.CanOpen() {
-			tc := c.tc
+		if !c.exited {
+			c.exitIdle()
+			continue
+		}
+		if tc := c.pickLocked(); tc != nil {
 			c.mu.Unlock()
 			return tc, nil
 		}
-		if c.attempt == nil {
-			c.attempt = make(chan struct{})
-			delay := time.Until(c.retryAt)
-			c.wg.Add(1)
-			go c.connect(c.attempt, delay)
+		c.connectLocked()
+		if !waitForReady && c.resolved {
+			if err := c.failFastLocked(); err != nil {
+				c.mu.Unlock()
+				return nil, err
+			}
 		}
-		attempt := c.attempt
-		lastErr := c.lastErr
-		backingOff := lastErr != nil && time.Now().Before(c.retryAt)
+		changed := c.changed
 		c.mu.Unlock()
-		if backingOff && !waitForReady {
-			return nil, unavailable(lastErr)
-		}
 		select {
-		case <-attempt:
+		case <-changed:
 		case <-ctx.Done():
 			return nil, c.waitFailed(ctx.Err())
 		}
-		if !waitForReady {
-			c.mu.Lock()
-			err := c.lastErr
-			ok := c.tc != nil && c.tc.CanOpen()
-			c.mu.Unlock()
-			if !ok && err != nil {
-				return nil, unavailable(err)
-			}
-		}
+	}
+}
+
+// exitIdle builds the resolver, on the Conn's first call. It is called with
+// c.mu held and returns with it released: the resolver is built without it,
+// since it may report its addresses at once.
+func (c *Conn) exitIdle() {
+	c.exited = true
+	c.mu.Unlock()
+	res, err := c.resolver.Build(c.parsed, resolverConn{c})
+	c.mu.Lock()
+	switch {
+	case err != nil:
+		c.resolved = true
+		c.resolveErr = err
+		c.changedLocked()
+	case c.closed:
+		// Close ran meanwhile and could not close it. Its Close may wait
+		// for a goroutine that reports to c, so c.mu is not held.
+		c.mu.Unlock()
+		res.Close()
+		return
+	default:
+		c.res = res
+	}
+	c.mu.Unlock()
+}
+
+// changedLocked wakes every call waiting for a connection.
+func (c *Conn) changedLocked() {
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+// resolveNowLocked asks the resolver to resolve again: an address failed or
+// lost its connection, and may have moved.
+func (c *Conn) resolveNowLocked() {
+	if c.res != nil && !c.closed {
+		c.res.ResolveNow()
 	}
 }
 
@@ -177,168 +249,56 @@ func (c *Conn) transport(ctx context.Context, waitForReady bool) (*transport.Con
 // names the last attempt's failure, since "deadline exceeded" alone does not
 // say what to fix.
 func (c *Conn) waitFailed(ctxErr error) error {
-	st := contextStatus(ctxErr, "while waiting for the connection")
 	c.mu.Lock()
 	lastErr := c.lastErr
+	if lastErr == nil && len(c.subs) == 0 && c.resolveErr != nil {
+		lastErr = fmt.Errorf("resolving %q failed: %w", c.target, c.resolveErr)
+	}
 	c.mu.Unlock()
 	if lastErr != nil {
+		st := contextStatus(ctxErr, "while waiting for the connection")
 		return wire.Errorf(st.Code, "%s; the last connection attempt failed: %w", st.Message, lastErr)
 	}
-	return st
+	return contextStatus(ctxErr, "while waiting for the connection")
 }
 
-func unavailable(err error) error {
-	return wire.Errorf(wire.Unavailable, "grpcwire: cannot connect: %w", err)
-}
+// resolverConn is how the Conn's resolver reports to it.
+type resolverConn struct{ c *Conn }
 
-// contextStatus is the status of a call whose context ended.
-func contextStatus(err error, when string) *wire.Status {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return wire.NewStatus(wire.DeadlineExceeded, "grpcwire: deadline exceeded "+when)
-	}
-	return wire.NewStatus(wire.Canceled, "grpcwire: context canceled "+when)
-}
-
-// connect runs one connection attempt after delay, then closes attempt.
-func (c *Conn) connect(attempt chan struct{}, delay time.Duration) {
-	defer c.wg.Done()
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-c.closeCh:
-			t.Stop()
-		}
-	}
-	tc, err := c.dial()
+// UpdateAddresses replaces the Conn's addresses.
+func (r resolverConn) UpdateAddresses(addrs []Address) {
+	c := r.c
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.closed {
-		c.mu.Unlock()
-		if tc != nil {
-			tc.Close()
-		}
-		close(attempt)
 		return
 	}
-	c.attempt = nil
-	if err != nil {
-		c.lastErr = err
-		c.retryAt = time.Now().Add(c.backoffDelay(c.failures))
-		c.failures++
-		c.opts.logger.Info("grpcwire: connection attempt failed", "target", c.target, "err", err, "retry_in", time.Until(c.retryAt).Round(time.Millisecond))
-	} else {
-		c.lastErr = nil
-		c.failures = 0
-		c.retryAt = time.Time{}
-		c.tc = tc
+	c.resolved = true
+	if len(addrs) == 0 {
+		c.resolveErr = errNoAddresses
+		c.updateAddressesLocked(nil)
+		return
 	}
-	c.mu.Unlock()
-	close(attempt)
+	c.resolveErr = nil
+	if c.policy == policyPickFirst && c.config.shuffle {
+		addrs = shuffled(addrs)
+	}
+	c.updateAddressesLocked(addrs)
 }
 
-// backoffDelay is doc/connection-backoff.md's delay after n failures.
-func (c *Conn) backoffDelay(n int) time.Duration {
-	b := c.opts.backoff
-	d := float64(b.BaseDelay)
-	for i := 0; i < n && d < float64(b.MaxDelay); i++ {
-		d *= b.Multiplier
-	}
-	d = min(d, float64(b.MaxDelay))
-	d *= 1 + b.Jitter*(rand.Float64()*2-1)
-	return time.Duration(d)
-}
-
-// dial makes one connection: TCP, TLS with ALPN h2, the HTTP/2 preface, and
-// the server's first SETTINGS, which prove it speaks HTTP/2.
-func (c *Conn) dial() (*transport.Conn, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.opts.connectTimeout)
-	defer cancel()
-	go func() {
-		select {
-		case <-c.closeCh:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	var nc net.Conn
-	var err error
-	if c.opts.dialer != nil {
-		nc, err = c.opts.dialer(ctx, c.target)
-	} else {
-		var d net.Dialer
-		nc, err = d.DialContext(ctx, "tcp", c.target)
-	}
-	if err != nil {
-		return nil, describeDialError(c.target, err)
-	}
-	if c.opts.tls != nil {
-		cfg := c.opts.tls.Clone()
-		if !slices.Contains(cfg.NextProtos, "h2") {
-			cfg.NextProtos = append(cfg.NextProtos, "h2")
-		}
-		if cfg.ServerName == "" {
-			host, _, _ := net.SplitHostPort(c.authority)
-			cfg.ServerName = host
-		}
-		tlc := tls.Client(nc, cfg)
-		if err := tlc.HandshakeContext(ctx); err != nil {
-			nc.Close()
-			return nil, describeTLSError(c.target, err)
-		}
-		if p := tlc.ConnectionState().NegotiatedProtocol; p != "h2" {
-			tlc.Close()
-			return nil, errNoH2(c.target, p)
-		}
-		nc = tlc
-	}
-	cfg := transport.Config{
-		MaxFrameSize:      c.opts.maxFrameSize,
-		InitialWindowSize: c.opts.initialWindow,
-		ConnWindowSize:    c.opts.connWindow,
-		MaxHeaderListSize: c.opts.maxHeaderListSize,
-		ReadBufferSize:    c.opts.readBuffer,
-		WriteBufferSize:   c.opts.writeBuffer,
-		Logger:            c.opts.logger,
-		OnGoAway:          c.onGoAway,
-	}
+// ReportError records the resolver's failure: calls fail with it while no
+// address is known.
+func (r resolverConn) ReportError(err error) {
+	c := r.c
 	c.mu.Lock()
-	if c.kaTime > 0 {
-		cfg.Keepalive = transport.KeepaliveConfig{Time: c.kaTime, Timeout: c.opts.keepalive.Timeout, PermitWithoutStream: c.opts.keepalive.PermitWithoutStream}
+	defer c.mu.Unlock()
+	if c.closed {
+		return
 	}
-	c.mu.Unlock()
-	if c.opts.observer != nil {
-		cfg.Observer = c.opts.observer(ConnInfo{LocalAddr: nc.LocalAddr().String(), RemoteAddr: nc.RemoteAddr().String(), Start: time.Now()})
-	}
-	tc := transport.NewClientConn(nc, cfg)
-	c.mu.Lock()
-	if c.live == nil {
-		c.live = make(map[*transport.Conn]struct{})
-	}
-	c.live[tc] = struct{}{}
-	c.mu.Unlock()
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		tc.Run()
-		c.mu.Lock()
-		if c.tc == tc {
-			c.tc = nil
-		}
-		delete(c.live, tc)
-		c.mu.Unlock()
-	}()
-	select {
-	case <-tc.Settled():
-		return tc, nil
-	case <-tc.Done():
-		return nil, describeEarlyClose(c.target, c.opts.tls != nil, tc.Err())
-	case <-ctx.Done():
-		tc.Close()
-		if c.isClosed() {
-			return nil, errClosing
-		}
-		return nil, errNoSettings(c.target, c.opts.tls != nil, c.opts.connectTimeout)
-	}
+	c.resolved = true
+	c.resolveErr = err
+	c.opts.logger.Info("grpcwire: name resolution failed", "target", c.target, "err", err)
+	c.changedLocked()
 }
 
 func (c *Conn) isClosed() bool {

@@ -42,6 +42,8 @@ type dialOptions struct {
 	unaryInts         []UnaryInterceptor
 	streamInts        []StreamInterceptor
 	waitForReady      bool
+	resolvers         []Resolver
+	serviceConfig     string
 }
 
 func defaultDialOptions() dialOptions {
@@ -67,7 +69,10 @@ func defaultDialOptions() dialOptions {
 // Without WithTLS the Conn speaks cleartext HTTP/2 with prior knowledge.
 func WithTLS(cfg *tls.Config) Option { return optionFunc(func(o *dialOptions) { o.tls = cfg }) }
 
-// WithDialer replaces net.Dialer for making connections.
+// WithDialer replaces net.Dialer for making connections. It is called once
+// per connection with the address the target resolved to: host:port for
+// TCP, and the address in target syntax ("unix:/run/users.sock",
+// "unix-abstract:users") for a Unix socket.
 func WithDialer(f func(ctx context.Context, addr string) (net.Conn, error)) Option {
 	return optionFunc(func(o *dialOptions) { o.dialer = f })
 }
@@ -152,6 +157,9 @@ func WithBufferSizes(read, write int) Option {
 type ConnInfo struct {
 	LocalAddr, RemoteAddr string
 	Start                 time.Time
+	// Address is the address the connection was made to, as the target's
+	// resolver gave it: with several backends, which one this is.
+	Address Address
 }
 
 // WithFrameObserver sets a function returning, for each connection made, an
@@ -165,3 +173,30 @@ func WithLogger(l *slog.Logger) Option { return optionFunc(func(o *dialOptions) 
 
 // WithWaitForReady makes every call wait for the connection by default.
 func WithWaitForReady() Option { return optionFunc(func(o *dialOptions) { o.waitForReady = true }) }
+
+// WithResolvers adds resolvers for their schemes, in front of the built-in
+// ones (dns, passthrough, unix, unix-abstract, ipv4, ipv6), as grpc-go's
+// grpc.WithResolvers does: a target "SCHEME:..." is then resolved by the one
+// whose Scheme() is SCHEME. A DNSResolver given here replaces the default
+// dns resolver (to change its MinInterval, say); a ManualResolver lets a
+// test or a program set the addresses itself.
+func WithResolvers(rs ...Resolver) Option {
+	return optionFunc(func(o *dialOptions) { o.resolvers = append(o.resolvers, rs...) })
+}
+
+// WithServiceConfig sets the Conn's service config, grpc's JSON (grpc/grpc
+// doc/service_config.md), for instance
+//
+//	{"loadBalancingConfig": [{"round_robin": {}}],
+//	 "healthCheckConfig": {"serviceName": ""},
+//	 "methodConfig": [{"name": [{"service": "users.Users"}], "timeout": "2s", "waitForReady": true}]}
+//
+// It chooses the load-balancing policy (pick_first, the default, or
+// round_robin), turns on client-side health checking, and gives methods a
+// default timeout and wait-for-ready. Fields it does not know or implement
+// (retryPolicy, hedgingPolicy, message size limits) are ignored, as grpc
+// ignores unknown fields; malformed JSON, or a known field with a bad value,
+// makes Dial fail. See parseServiceConfig for every rule.
+func WithServiceConfig(json string) Option {
+	return optionFunc(func(o *dialOptions) { o.serviceConfig = json })
+}

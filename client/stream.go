@@ -2,11 +2,7 @@ package client
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
-	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,7 +29,9 @@ type Stream struct {
 	desc   StreamDesc
 	co     callOptions
 	ts     *transport.Stream
-	stop   func() bool // stops the context watch
+	stop   func() bool        // stops the context watch
+	cancel context.CancelFunc // ends the service config's timeout, if any
+	pinned *transport.Conn    // the connection the call must use (a health check), if any
 	codec  framing.Codec
 
 	reader framing.Reader
@@ -57,30 +55,6 @@ type Stream struct {
 	halfClosed atomic.Bool // END_STREAM was queued (with a unary request, or by CloseSend)
 }
 
-// replayBuf keeps copies of the messages a streaming call sent, so that the
-// call can be sent again on another connection if the server never
-// processed it (GOAWAY above its stream, REFUSED_STREAM). It is dropped when
-// the response headers arrive, and once it would exceed maxReplay bytes.
-type replayBuf struct {
-	msgs   [][]byte
-	size   int
-	closed bool // CloseSend was called
-}
-
-// maxReplay bounds the bytes a streaming call keeps for a transparent retry.
-const maxReplay = 64 << 10
-
-// add keeps a copy of one framed message; it reports false, and the caller
-// drops the buffer, when the bound is passed.
-func (r *replayBuf) add(data []byte) bool {
-	if r.size+len(data) > maxReplay {
-		return false
-	}
-	r.size += len(data)
-	r.msgs = append(r.msgs, append([]byte(nil), data...))
-	return true
-}
-
 // Invoke performs a unary call: it sends req, half-closes, and decodes the
 // one response into res. The error is a *wire.Status for every failure.
 func (c *Conn) Invoke(ctx context.Context, method string, req, res proto.Message, opts ...CallOption) error {
@@ -92,22 +66,6 @@ func (c *Conn) Invoke(ctx context.Context, method string, req, res proto.Message
 
 var unaryDesc = StreamDesc{}
 
-func (c *Conn) invoke(ctx context.Context, method string, req, res proto.Message, opts ...CallOption) error {
-	for attempt := 0; ; attempt++ {
-		cs, err := c.start(ctx, &unaryDesc, method, req, opts)
-		if err != nil {
-			return err
-		}
-		err = cs.RecvMsg(res)
-		if err != nil && attempt == 0 && cs.unprocessed() {
-			// The server never processed the call (GOAWAY above it, or
-			// REFUSED_STREAM): it is safe to send it again, once.
-			continue
-		}
-		return err
-	}
-}
-
 // NewStream starts a streaming call of the given shape.
 func (c *Conn) NewStream(ctx context.Context, desc *StreamDesc, method string, opts ...CallOption) (ClientStream, error) {
 	if len(c.opts.streamInts) > 0 {
@@ -117,21 +75,50 @@ func (c *Conn) NewStream(ctx context.Context, desc *StreamDesc, method string, o
 }
 
 func (c *Conn) newStream(ctx context.Context, desc *StreamDesc, method string, opts ...CallOption) (ClientStream, error) {
+	ctx, cancel := c.methodContext(ctx, method)
 	cs, err := c.start(ctx, desc, method, nil, opts)
 	if err != nil {
+		if cancel != nil {
+			cancel()
+		}
 		return nil, err
 	}
+	cs.cancel = cancel
 	return cs, nil
+}
+
+// methodContext applies the service config's timeout for method to ctx:
+// "the maximum duration for RPCs to this method", so the call's deadline is
+// the sooner of the two (doc/service_config.md, as grpc-go). The cancel
+// function is nil when there is no timeout.
+func (c *Conn) methodContext(ctx context.Context, method string) (context.Context, context.CancelFunc) {
+	mc := c.config.forMethod(method)
+	if mc == nil || mc.timeout == nil {
+		return ctx, nil
+	}
+	return context.WithTimeout(ctx, *mc.timeout)
 }
 
 // start opens a call's stream; with req set it also sends req and
 // half-closes, in the same hand-off to the connection's writer.
 func (c *Conn) start(ctx context.Context, desc *StreamDesc, method string, req proto.Message, opts []CallOption) (*Stream, error) {
+	return c.startOn(ctx, nil, desc, method, req, opts)
+}
+
+// startOn is start on the connection tc when it is not nil, without
+// transparent retry: a health check calls the backend it checks.
+func (c *Conn) startOn(ctx context.Context, tc *transport.Conn, desc *StreamDesc, method string, req proto.Message, opts []CallOption) (*Stream, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, contextStatus(err, "before the call started")
 	}
-	cs := &Stream{cc: c, ctx: ctx, method: method, desc: *desc}
+	cs := &Stream{cc: c, ctx: ctx, method: method, desc: *desc, pinned: tc}
 	cs.co.maxRecv, cs.co.maxSend, cs.co.waitForReady = c.opts.maxRecv, c.opts.maxSend, c.opts.waitForReady
+	if mc := c.config.forMethod(method); mc != nil && mc.waitForReady != nil && !c.opts.waitForReady {
+		// The service config's waitForReady, unless WithWaitForReady
+		// (a default call option) or the call itself says otherwise: in
+		// grpc-go too the call's options are applied after it.
+		cs.co.waitForReady = *mc.waitForReady
+	}
 	for _, o := range c.opts.callOpts {
 		o.apply(&cs.co)
 	}
@@ -148,31 +135,11 @@ func (c *Conn) start(ctx context.Context, desc *StreamDesc, method string, req p
 		return nil, err
 	}
 	cs.fields = fields
-	if desc.ClientStreams || desc.ServerStreams {
+	if (desc.ClientStreams || desc.ServerStreams) && tc == nil {
 		cs.replay = &replayBuf{}
 	}
-	for attempt := 0; ; attempt++ {
-		tc, err := c.transport(ctx, cs.co.waitForReady)
-		if err != nil {
-			return nil, err
-		}
-		var data []byte
-		var bp *[]byte
-		if req != nil {
-			if data, bp, err = cs.marshal(req); err != nil {
-				return nil, err
-			}
-		}
-		ts, err := tc.OpenStream(fields, data, bp, req != nil)
-		if err != nil {
-			bufpool.Put(bp)
-			if transport.IsUnprocessed(err) && attempt == 0 {
-				continue
-			}
-			return nil, wire.Errorf(wire.Unavailable, "grpcwire: %v", err)
-		}
-		cs.ts = ts
-		break
+	if err := cs.open(req); err != nil {
+		return nil, err
 	}
 	if req != nil {
 		cs.sentN = 1
@@ -200,47 +167,6 @@ func (cs *Stream) stream() *transport.Stream {
 	cs.hmu.Lock()
 	defer cs.hmu.Unlock()
 	return cs.ts
-}
-
-// retryLocked sends the call again on another connection after the server
-// refused old without processing it, replaying what was sent. The caller
-// holds sendMu. It reports whether the call goes on (also when another
-// goroutine already retried it).
-func (cs *Stream) retryLocked(old *transport.Stream) bool {
-	cs.hmu.Lock()
-	current := cs.ts
-	cs.hmu.Unlock()
-	if current != old {
-		return true
-	}
-	if cs.replay == nil || cs.headerSeen.Load() {
-		return false
-	}
-	tc, err := cs.cc.transport(cs.ctx, cs.co.waitForReady)
-	if err != nil {
-		return false
-	}
-	ts, err := tc.OpenStream(cs.fields, nil, nil, false)
-	if err != nil {
-		return false
-	}
-	for _, m := range cs.replay.msgs {
-		ts.Write(nil, m, nil, nil, false)
-	}
-	if cs.replay.closed {
-		ts.Write(nil, nil, nil, nil, true)
-	}
-	cs.replay = nil
-	cs.hmu.Lock()
-	if cs.stop != nil {
-		cs.stop()
-	}
-	cs.ts = ts
-	cs.reader.Reset(ts)
-	cs.watchContext()
-	cs.hmu.Unlock()
-	old.Release()
-	return true
 }
 
 // requestFields builds the call's request headers: the Conn's fixed fields,
@@ -402,7 +328,7 @@ func (cs *Stream) recvMsg(m proto.Message) (compressed bool, err error) {
 	if err == io.EOF {
 		st := cs.trailerStatus()
 		if st.Code == wire.OK && !cs.desc.ServerStreams && cs.recvN == 0 {
-			st = wire.NewStatus(wire.Unimplemented, "grpcwire: response cardinality violation: the server ended the call with OK but no response message")
+			st = cardinalityViolation("the server ended the call with OK but no response message")
 		}
 		return false, cs.endWith(st)
 	}
@@ -412,9 +338,8 @@ func (cs *Stream) recvMsg(m proto.Message) (compressed bool, err error) {
 	err = unmarshalOpts.Unmarshal(msg, m)
 	bufpool.PutSlice(msg) // from the pool (Reader.SetAlloc), or dropped
 	if err != nil {
-		st := wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: cannot parse the response message as %s: %v", m.ProtoReflect().Descriptor().FullName(), err))
 		cs.ts.Cancel(http2.ErrCodeCancel)
-		return false, cs.endWith(st)
+		return false, cs.endWith(unparsable(m, err))
 	}
 	cs.recvN++
 	if !cs.desc.ServerStreams {
@@ -448,7 +373,7 @@ func (cs *Stream) recvEnd() error {
 		return cs.endWith(cs.recvFailure(err))
 	default:
 		cs.ts.Cancel(http2.ErrCodeCancel)
-		return cs.endWith(wire.NewStatus(wire.Unimplemented, "grpcwire: response cardinality violation: the server sent more than one response message to a call that takes one"))
+		return cs.endWith(cardinalityViolation("the server sent more than one response message to a call that takes one"))
 	}
 }
 
@@ -480,6 +405,9 @@ func (cs *Stream) endWith(st *wire.Status) error {
 		if cs.co.trailer != nil {
 			*cs.co.trailer = cs.Trailer()
 		}
+		if cs.cancel != nil {
+			cs.cancel()
+		}
 	}
 	if st.Code == wire.OK {
 		return io.EOF
@@ -487,247 +415,15 @@ func (cs *Stream) endWith(st *wire.Status) error {
 	return st
 }
 
-// finalStatus is the call's status if it is already known.
 // setStatusLocked records the call's final status; hmu is held.
 func (cs *Stream) setStatusLocked(st *wire.Status) {
 	cs.status = st
 	cs.statusSet.Store(true)
 }
 
+// finalStatus is the call's status if it is already known.
 func (cs *Stream) finalStatus() *wire.Status {
 	cs.hmu.Lock()
 	defer cs.hmu.Unlock()
 	return cs.status
-}
-
-// unprocessed reports whether the call failed without reaching the server.
-func (cs *Stream) unprocessed() bool {
-	return cs.recvN == 0 && transport.IsUnprocessed(cs.ts.Err())
-}
-
-// readHeader waits for the response headers and checks them; a response
-// that is not gRPC, or Trailers-Only, fixes the call's status here.
-func (cs *Stream) readHeader() error {
-	for {
-		cs.hmu.Lock()
-		if cs.headerRead {
-			cs.hmu.Unlock()
-			return nil
-		}
-		ts := cs.ts
-		cs.hmu.Unlock()
-		<-ts.HeaderDone()
-		if ts.Header() == nil && transport.IsUnprocessed(ts.Err()) {
-			// The server never processed the call: send it again, once.
-			cs.sendMu.Lock()
-			retried := cs.retryLocked(ts)
-			cs.sendMu.Unlock()
-			if retried {
-				continue
-			}
-		}
-		return cs.checkHeader(ts)
-	}
-}
-
-// checkHeader checks the response headers of ts, which have arrived.
-func (cs *Stream) checkHeader(ts *transport.Stream) error {
-	cs.hmu.Lock()
-	defer cs.hmu.Unlock()
-	if cs.headerRead {
-		return nil
-	}
-	cs.headerRead = true
-	cs.headerSeen.Store(true)
-	// The Header call option gets the response headers, or empty metadata
-	// when there are none (Trailers-Only, a failed stream), as documented.
-	defer func() {
-		if cs.co.header != nil {
-			*cs.co.header = orEmpty(cs.header)
-		}
-	}()
-	fields := cs.ts.Header()
-	if fields == nil {
-		cs.setStatusLocked(cs.streamFailure(cs.ts.Err()))
-		cs.header = wire.Metadata{}
-		return nil
-	}
-	var httpStatus, contentType, encoding string
-	var hasStatus bool
-	var md wire.Metadata // made only when there is metadata
-	for _, f := range fields {
-		switch f.Name {
-		case wire.HeaderStatus:
-			httpStatus = f.Value
-		case wire.HeaderContentType:
-			contentType = f.Value
-		case wire.HeaderEncoding:
-			encoding = f.Value
-		case wire.HeaderGRPCStatus:
-			hasStatus = true
-		default:
-			if !f.IsPseudo() {
-				if md == nil {
-					md = wire.Metadata{}
-				}
-				md.AddHeaderField(f.Name, f.Value)
-			}
-		}
-	}
-	trailersOnly := cs.ts.TrailersOnly()
-	_, isGRPC := wire.ParseContentType(contentType)
-	if !isGRPC || (httpStatus != "200" && !hasStatus) {
-		cs.setStatusLocked(cs.nonGRPCStatus(httpStatus, contentType, isGRPC, trailersOnly))
-		cs.header = wire.Metadata{}
-		return nil
-	}
-	if trailersOnly {
-		cs.header = wire.Metadata{}
-		cs.setStatusLocked(cs.statusFrom(fields, httpStatus))
-		return nil
-	}
-	cs.header = md
-	if encoding != "" && encoding != "identity" {
-		codec := framing.Lookup(encoding)
-		if codec == nil {
-			cs.setStatusLocked(wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: the server compressed with %q, which is not registered here", encoding)))
-			cs.ts.Cancel(http2.ErrCodeCancel)
-			return nil
-		}
-		cs.reader.SetCodec(codec)
-	}
-	return nil
-}
-
-// nonGRPCStatus is the status of a response that is not gRPC: the code from
-// the HTTP status (doc/http-grpc-status-mapping.md), and a message that says
-// what came back, quoting up to 1 KiB of the body.
-func (cs *Stream) nonGRPCStatus(httpStatus, contentType string, isGRPC, ended bool) *wire.Status {
-	code := wire.Unknown
-	msg := "grpcwire: the response has no :status"
-	if n, err := strconv.Atoi(httpStatus); err == nil {
-		code = wire.CodeFromHTTPStatus(n)
-		msg = fmt.Sprintf("grpcwire: unexpected HTTP status %d (%s) from the server", n, http.StatusText(n))
-	}
-	if !isGRPC {
-		msg += fmt.Sprintf("; its content-type %q is not application/grpc, so it is not a gRPC response", contentType)
-	}
-	if !ended {
-		body := make([]byte, 1024)
-		n, _ := io.ReadFull(cs.ts, body)
-		if n > 0 {
-			msg += fmt.Sprintf("; body: %q", body[:n])
-		}
-		cs.ts.Cancel(http2.ErrCodeCancel)
-	}
-	return wire.NewStatus(code, msg)
-}
-
-// statusFrom reads the status out of trailer fields.
-func (cs *Stream) statusFrom(fields []hpack.HeaderField, httpStatus string) *wire.Status {
-	var code, msg, details string
-	var hasCode, hasDetails bool
-	var md wire.Metadata // made only when there is metadata
-	for _, f := range fields {
-		switch f.Name {
-		case wire.HeaderGRPCStatus:
-			code, hasCode = f.Value, true
-		case wire.HeaderGRPCMessage:
-			msg = f.Value
-		case wire.HeaderStatusDetails:
-			details, hasDetails = f.Value, true
-		default:
-			if !f.IsPseudo() && f.Name != wire.HeaderContentType {
-				if md == nil {
-					md = wire.Metadata{}
-				}
-				md.AddHeaderField(f.Name, f.Value)
-			}
-		}
-	}
-	cs.trailer = md
-	if !hasCode && httpStatus != "" && httpStatus != "200" {
-		n, _ := strconv.Atoi(httpStatus)
-		return wire.NewStatus(wire.CodeFromHTTPStatus(n), fmt.Sprintf("grpcwire: no grpc-status in a response with HTTP status %s", httpStatus))
-	}
-	if code == "0" && msg == "" && !hasDetails {
-		return statusOK // the common case, without an allocation
-	}
-	return wire.StatusFromTrailer(code, msg, details, hasDetails)
-}
-
-// statusOK is the status of calls that end with OK; it never reaches the
-// application (RecvMsg returns io.EOF for it).
-var statusOK = &wire.Status{Code: wire.OK, Remote: true}
-
-// trailerStatus is the status once the stream ended cleanly.
-func (cs *Stream) trailerStatus() *wire.Status {
-	trl := cs.ts.Trailer()
-	if trl == nil {
-		return wire.NewStatus(wire.Internal, "grpcwire: the server ended the stream without trailers")
-	}
-	cs.hmu.Lock()
-	defer cs.hmu.Unlock()
-	return cs.statusFrom(trl, "")
-}
-
-// recvFailure is the status of a read that failed.
-func (cs *Stream) recvFailure(err error) *wire.Status {
-	var tl *framing.TooLargeError
-	if errors.As(err, &tl) {
-		cs.ts.Cancel(http2.ErrCodeCancel)
-		return wire.NewStatus(wire.ResourceExhausted, fmt.Sprintf("%v (raise it with client.MaxRecvMsgSize)", tl))
-	}
-	if serr := cs.ts.Err(); serr != nil {
-		// The stream failed (reset, connection lost): that is the call's
-		// status, even when the failure wraps io.EOF and so made the framing
-		// report a truncated message.
-		return cs.streamFailure(serr)
-	}
-	if errors.Is(err, framing.ErrTruncated) || errors.Is(err, framing.ErrBadFlag) ||
-		errors.Is(err, framing.ErrCompressedWithoutEncoding) || errors.Is(err, framing.ErrDecompress) {
-		cs.ts.Cancel(http2.ErrCodeCancel)
-		return wire.StatusOf(err)
-	}
-	return cs.streamFailure(err)
-}
-
-// deadlinePassed reports whether the call's deadline, if it has one, has
-// passed.
-func (cs *Stream) deadlinePassed() bool {
-	d, ok := cs.ctx.Deadline()
-	return ok && !time.Now().Before(d)
-}
-
-// streamFailure is the status of a stream the transport ended.
-func (cs *Stream) streamFailure(err error) *wire.Status {
-	if cs.cc.isClosed() {
-		return errClosing
-	}
-	if errors.Is(err, transport.ErrStreamCanceled) {
-		if cerr := cs.ctx.Err(); cerr != nil {
-			return contextStatus(cerr, "")
-		}
-		return wire.NewStatus(wire.Canceled, "grpcwire: the call was canceled")
-	}
-	if errors.Is(err, transport.ErrHeaderListTooLarge) {
-		// Not sent, and it would not be the next time either: INTERNAL, as
-		// grpc-go says of the same failure.
-		return wire.NewStatus(wire.Internal, fmt.Sprintf("grpcwire: the request headers were not sent: %v (send less metadata)", err))
-	}
-	var se http2.StreamError
-	if errors.As(err, &se) {
-		if se.Code == http2.ErrCodeCancel && cs.deadlinePassed() {
-			// A server resets the stream with CANCEL at the call's deadline
-			// (PROTOCOL-HTTP2.md), and its timer may beat ours: the call
-			// failed for its deadline, not because the server gave up.
-			return contextStatus(context.DeadlineExceeded, "")
-		}
-		st := wire.StatusOf(err)
-		return wire.NewStatus(st.Code, fmt.Sprintf("grpcwire: the server reset the stream with RST_STREAM %s", se.Code))
-	}
-	if err == nil {
-		return wire.NewStatus(wire.Internal, "grpcwire: the stream ended without a status")
-	}
-	return wire.NewStatus(wire.Unavailable, fmt.Sprintf("grpcwire: %v", err))
 }

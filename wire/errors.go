@@ -62,6 +62,16 @@ func CodeOf(err error) Code {
 	return StatusOf(err).Code
 }
 
+// ErrTransport marks the failure of a call for want of a connection: none
+// could be made, or the one the call was on broke. A client joins it to the
+// underlying error (errors.Join) so that StatusOf answers UNAVAILABLE
+// whatever that error is (a TLS alert, a timeout, a protocol error of the
+// peer): "If a detectable connection failure occurs on the client all calls
+// will be closed with an UNAVAILABLE status" (PROTOCOL-HTTP2.md), and "Some
+// data transmitted (e.g., request metadata written to TCP connection) before
+// connection breaks | UNAVAILABLE" (doc/statuscodes.md).
+var ErrTransport = errors.New("the connection failed")
+
 // statusOfRule is one row of statusOfTable.
 type statusOfRule struct {
 	what     string                 // the error, as a reader would name it
@@ -74,7 +84,9 @@ type statusOfRule struct {
 // statusOfTable maps internal failures to codes, first match wins. The order
 // matters where errors nest: framing wraps a codec's error, which may be
 // io.ErrUnexpectedEOF from a truncated gzip body, so the framing rows come
-// before the connection rows. The codes follow doc/statuscodes.md and
+// before the connection rows; ErrTransport comes first, because a client
+// sets it on purpose over an error that may wrap anything (a dial timeout
+// wraps context.DeadlineExceeded, and is still UNAVAILABLE). The codes follow doc/statuscodes.md and
 // PROTOCOL-HTTP2.md:
 //
 //   - context: "Client Application cancelled the request | CANCELLED" and
@@ -91,6 +103,7 @@ type statusOfRule struct {
 //     the client all calls will be closed with an UNAVAILABLE status"; GOAWAY
 //     streams "as UNAVAILABLE".
 var statusOfTable = []statusOfRule{
+	{"ErrTransport", isErr(ErrTransport), Unavailable, nil, errMessage},
 	{"context.DeadlineExceeded", isErr(context.DeadlineExceeded), DeadlineExceeded, nil, errMessage},
 	{"context.Canceled", isErr(context.Canceled), Canceled, nil, errMessage},
 	{"*framing.TooLargeError", asErr[*framing.TooLargeError], ResourceExhausted, nil, tooLargeMessage},

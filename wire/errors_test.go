@@ -36,6 +36,8 @@ func TestStatusOfTable(t *testing.T) {
 		code    Code
 		message string // substring of the message
 	}{
+		{"ErrTransport", errors.Join(ErrTransport, fmt.Errorf("timed out connecting: %w", context.DeadlineExceeded)), Unavailable, "timed out connecting"},
+		{"ErrTransport", fmt.Errorf("tls: %w", ErrTransport), Unavailable, "tls"},
 		{"context.DeadlineExceeded", context.DeadlineExceeded, DeadlineExceeded, "deadline exceeded"},
 		{"context.DeadlineExceeded", fmt.Errorf("waiting: %w", context.DeadlineExceeded), DeadlineExceeded, "waiting"},
 		{"context.Canceled", context.Canceled, Canceled, "canceled"},
@@ -78,6 +80,7 @@ func TestStatusOfTable(t *testing.T) {
 // is checked by giving each row a sample here too.
 func TestStatusOfTableCovered(t *testing.T) {
 	samples := map[string]error{
+		"ErrTransport":                         ErrTransport,
 		"context.DeadlineExceeded":             context.DeadlineExceeded,
 		"context.Canceled":                     context.Canceled,
 		"*framing.TooLargeError":               &framing.TooLargeError{},

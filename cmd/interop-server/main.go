@@ -14,6 +14,8 @@
 //
 //	--host           the address to listen on ("" for every interface, as
 //	                 grpc-go does)
+//	--addr           where to listen instead of --host and --port:
+//	                 host:port, unix:/path/to.sock or unix-abstract:name
 //	--health         serve grpc.health.v1.Health (true)
 //	--reflection     serve grpc.reflection v1 and v1alpha (true)
 //	--log-level      the level of the server's log on stderr: debug, info
@@ -55,6 +57,7 @@ func main() {
 	var (
 		port       = flag.Int("port", defaultPort, "The server port")
 		host       = flag.String("host", "", "The address to listen on; empty for every interface")
+		addr       = flag.String("addr", "", "Where to listen instead of --host and --port: host:port, unix:/path/to.sock or unix-abstract:name")
 		useTLS     = flag.Bool("use_tls", false, "Connection uses TLS if true, else plain TCP")
 		certFile   = flag.String("tls_cert_file", "", "The TLS cert file (the built-in test certificate when empty)")
 		keyFile    = flag.String("tls_key_file", "", "The TLS key file (the built-in test key when empty)")
@@ -65,13 +68,17 @@ func main() {
 	flag.TextVar(&logLevel, "log-level", slog.LevelInfo, "Log connection and call events to stderr at this level and above: debug, info, warn or error")
 	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel}))
-	if err := run(*host, *port, *useTLS, *certFile, *keyFile, *withHealth, *withRefl, logger); err != nil {
+	listen := *addr
+	if listen == "" {
+		listen = net.JoinHostPort(*host, strconv.Itoa(*port))
+	}
+	if err := run(listen, *useTLS, *certFile, *keyFile, *withHealth, *withRefl, logger); err != nil {
 		fmt.Fprintln(os.Stderr, "interop-server:", err)
 		os.Exit(1)
 	}
 }
 
-func run(host string, port int, useTLS bool, certFile, keyFile string, withHealth, withRefl bool, logger *slog.Logger) error {
+func run(listen string, useTLS bool, certFile, keyFile string, withHealth, withRefl bool, logger *slog.Logger) error {
 	opts := []server.Option{server.Logger(logger)}
 	if useTLS {
 		cfg, err := interop.ServerTLSConfig(certFile, keyFile)
@@ -90,11 +97,11 @@ func run(host string, port int, useTLS bool, certFile, keyFile string, withHealt
 	if withHealth {
 		health.Register(s)
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	ln, err := server.Listen(listen)
 	if err != nil {
 		return fmt.Errorf("cannot listen: %w", err)
 	}
-	fmt.Printf("interop-server: listening on %s (tls=%v)\n", ln.Addr(), useTLS)
+	fmt.Printf("interop-server: listening on %s (tls=%v)\n", server.AddrString(ln.Addr()), useTLS)
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)

@@ -22,7 +22,11 @@
 //
 // Flags:
 //
-//	-addr          the server's address ("localhost:50051")
+//	-addr          the server's address ("localhost:50051"), in grpc's
+//	               target syntax: dns:///users.example:50051 (every
+//	               address of the name), unix:/tmp/users.sock, ipv4:a:p,b:p
+//	-service-config  grpc's service config JSON, for instance
+//	               '{"loadBalancingConfig": [{"round_robin": {}}]}'
 //	-wait          how long to wait for the server (10s)
 //	-username      the user to create ("tom"); an empty one shows an error
 //	               call, which users-server refuses with INVALID_ARGUMENT
@@ -72,7 +76,8 @@ var errNotReady = errors.New("Error connecting to server")
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.addr, "addr", defaultAddr, "the server's address, host:port")
+	flag.StringVar(&cfg.addr, "addr", defaultAddr, "the server's address: host:port, or a gRPC target (dns:///host:port, unix:/path, ipv4:a:p,b:p)")
+	flag.StringVar(&cfg.serviceConfig, "service-config", "", "grpc's service config JSON (load balancing, health checks, method timeouts)")
 	flag.DurationVar(&cfg.wait, "wait", defaultWait, "how long to wait for the server to be ready")
 	flag.StringVar(&cfg.username, "username", "tom", "the username CreateUser creates")
 	flag.StringVar(&cfg.authority, "authority", "", "the :authority header to send (the -addr when empty)")
@@ -127,6 +132,7 @@ func (e *notReady) Unwrap() error        { return e.err }
 // config is the program's flags.
 type config struct {
 	addr, username, authority      string
+	serviceConfig                  string
 	wait                           time.Duration
 	trace, traceValues, traceTimes bool
 	tls                            bool
@@ -169,6 +175,9 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	if cfg.trace {
 		opts = append(opts, client.WithTrace(stderr, trace.FlagOptions(cfg.traceValues, cfg.traceTimes)...))
+	}
+	if cfg.serviceConfig != "" {
+		opts = append(opts, client.WithServiceConfig(cfg.serviceConfig))
 	}
 	conn, err := client.Dial(cfg.addr, opts...)
 	if err != nil {

@@ -270,3 +270,46 @@ func TestConnectHints(t *testing.T) {
 		})
 	}
 }
+
+// TestReplicasAndUnixSockets: -addr takes grpc's targets, a Unix socket
+// (unix:PATH) or several replicas (ipv4:a,b), and -service-config spreads
+// the calls over them with round_robin.
+func TestReplicasAndUnixSockets(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	sock := "unix:" + filepath.Join(t.TempDir(), "users.sock")
+	ln, err := server.Listen(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	impl := &seedServer{}
+	srv := server.New()
+	userspb.RegisterUsersServer(srv, impl)
+	testsvc.ServeListener(t, srv, ln)
+	if stdout, _, err := runClient(t, testConfig(sock)); err != nil || stdout != seedOutput {
+		t.Errorf("over %s: %v\n%s", sock, err, stdout)
+	}
+
+	a, addrA := startSeedServer(t)
+	b, addrB := startSeedServer(t)
+	cfg := testConfig("ipv4:" + addrA + "," + addrB)
+	cfg.serviceConfig = `{"loadBalancingConfig": [{"round_robin": {}}]}`
+	for range 4 {
+		if stdout, _, err := runClient(t, cfg); err != nil || stdout != seedOutput {
+			t.Fatalf("over two replicas: %v\n%s", err, stdout)
+		}
+	}
+	a.mu.Lock()
+	b.mu.Lock()
+	defer a.mu.Unlock()
+	defer b.mu.Unlock()
+	// Which replica each run's calls reach depends on which connection is
+	// up first (the client's round_robin tests pin the spread); here every
+	// call must be answered by one of the two.
+	if len(a.md)+len(b.md) != 4 {
+		t.Errorf("%d and %d CreateUser calls, want 4 in all", len(a.md), len(b.md))
+	}
+	cfg.serviceConfig = `{"loadBalancingConfig": [`
+	if _, _, err := runClient(t, cfg); err == nil || !strings.Contains(err.Error(), "service config") {
+		t.Errorf("a malformed -service-config: %v, want an error naming the service config", err)
+	}
+}

@@ -18,7 +18,8 @@
 //	-addr          the address to listen on (":50051", every interface, as
 //	               the seed's '[::]:50051'; "localhost:50051" keeps it to
 //	               this machine; "127.0.0.1:0" picks a free port, which the
-//	               listening line names)
+//	               listening line names; a Unix socket as
+//	               unix:/tmp/users.sock or unix-abstract:users)
 //	-tls-cert, -tls-key  serve TLS (ALPN h2) with this certificate chain and
 //	               key, PEM files, instead of cleartext HTTP/2
 //	               (interop/testdata/server1.pem and server1.key are a test
@@ -48,7 +49,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -70,7 +70,7 @@ const gracePeriod = 10 * time.Second
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.addr, "addr", defaultAddr, "the address to listen on")
+	flag.StringVar(&cfg.addr, "addr", defaultAddr, "the address to listen on: host:port, unix:/path/to.sock or unix-abstract:name")
 	flag.BoolVar(&cfg.health, "health", true, "serve grpc.health.v1.Health")
 	flag.BoolVar(&cfg.reflection, "reflection", true, "serve grpc.reflection v1 and v1alpha ServerReflection")
 	flag.BoolVar(&cfg.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
@@ -136,11 +136,11 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		health.Register(s)
 	}
 
-	ln, err := net.Listen("tcp", cfg.addr)
+	ln, err := server.Listen(cfg.addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w (is another server running? -addr picks another address)", cfg.addr, err)
 	}
-	fmt.Fprintf(stderr, "users-server: listening on %s\n", ln.Addr())
+	fmt.Fprintf(stderr, "users-server: listening on %s\n", server.AddrString(ln.Addr()))
 
 	done := make(chan struct{})
 	stopped := make(chan struct{})

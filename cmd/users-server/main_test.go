@@ -354,3 +354,27 @@ func TestTLSFlagsTogether(t *testing.T) {
 		t.Errorf("run with a certificate as the key = %v, want the flags named", err)
 	}
 }
+
+// TestUnixSocket: -addr unix:PATH listens on a Unix socket and says so in
+// the listening line, in the form a client's -addr takes.
+func TestUnixSocket(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	sock := "unix:" + filepath.Join(t.TempDir(), "users.sock")
+	stdout, stderr := &lines{}, &lines{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, config{addr: sock}, stdout, stderr) }()
+	if addr := stderr.waitFor(t, "users-server: listening on "); addr != sock {
+		t.Errorf("listening on %q, want %q", addr, sock)
+	}
+	users := userspb.NewUsersClient(dial(t, sock))
+	rctx, rcancel := context.WithTimeout(context.Background(), testTimeout)
+	defer rcancel()
+	if res, err := users.CreateUser(rctx, &userspb.CreateUserRequest{Username: "tom"}); err != nil || res.GetUser().GetUserId() != 1 {
+		t.Errorf("CreateUser over %s: %v, %v", sock, res, err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
+	}
+}
