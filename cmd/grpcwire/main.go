@@ -10,13 +10,16 @@
 //	grpcwire list     [flags] ADDR [SERVICE]
 //	grpcwire describe [flags] ADDR SYMBOL
 //	grpcwire call     [flags] ADDR SERVICE/METHOD [JSON]
+//	grpcwire proxy    [flags] -listen HOST:PORT TARGET
 //
 // list prints the server's services, or one service's methods with their
 // call kinds. describe prints a service, method, message or enum as .proto
 // source. call makes one call of any kind: the request messages are JSON
 // (the argument, or a stream of JSON objects on stdin), and each response is
 // printed as JSON (or -format text) as it arrives. The final status is
-// printed to stderr as "code NAME: message", with its details.
+// printed to stderr as "code NAME: message", with its details. proxy is a
+// wire tap: it forwards every byte between any gRPC client and any gRPC
+// server unchanged and prints the frames of both sides (package tap).
 //
 // The command learns the server's services through server reflection
 // (grpc.reflection.v1, falling back to v1alpha), or from local .proto files
@@ -82,6 +85,7 @@ var commands = []command{
 	{"list", "list the server's services, or a service's methods", runList},
 	{"describe", "print a service, method, message or enum as .proto source", runDescribe},
 	{"call", "call a method and print its responses and status", runCall},
+	{"proxy", "forward a client's connections to a server, tracing both sides", runProxy},
 }
 
 // run runs the command line args (without the program's name) and returns
@@ -115,6 +119,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "\tgrpcwire list     [flags] ADDR [SERVICE]")
 	fmt.Fprintln(w, "\tgrpcwire describe [flags] ADDR SYMBOL")
 	fmt.Fprintln(w, "\tgrpcwire call     [flags] ADDR SERVICE/METHOD [JSON]")
+	fmt.Fprintln(w, "\tgrpcwire proxy    [flags] -listen HOST:PORT TARGET")
 	fmt.Fprintln(w)
 	for _, c := range commands {
 		fmt.Fprintf(w, "\t%-9s %s\n", c.name, c.summary)
