@@ -51,3 +51,9 @@ const copyBufferSize = 32 << 10
 // GOAWAY, instead of a reset), and the other side is closed once it closes
 // too or this much later.
 const DefaultCloseGrace = 2 * time.Second
+
+// hpackBatch is how many bytes of small header block fragments a direction
+// gathers before handing them to its HPACK decoder: one frame's worth at
+// HTTP/2's default size, which keeps a block cut into many tiny
+// CONTINUATION frames linear to decode.
+const hpackBatch = 16 << 10

@@ -119,6 +119,7 @@ type Direction struct {
 	hpackErr     string // why this direction's HPACK can no longer be followed
 	block        *headerBlock
 	spare        []hpack.HeaderField // the last block's fields, for the next
+	pending      []byte              // small fragments of the open block, not yet decoded
 }
 
 // init sets up side i of f.
@@ -253,7 +254,7 @@ func (d *Direction) checkFrameHeader() bool {
 // stop gives up parsing this direction and says why.
 func (d *Direction) stop(why string) {
 	d.stopped = true
-	d.payload = nil
+	d.payload, d.pending = nil, nil
 	d.block = nil
 	if d.f.note != nil {
 		d.f.note(d.f.now(), why+"; the "+d.name()+"'s bytes are no longer decoded, and still forwarded")

@@ -23,6 +23,7 @@ func (d *Direction) frame(p []byte) {
 		// a different stream as a connection error of type
 		// PROTOCOL_ERROR." (section 6.2)
 		d.block.problem = fmt.Sprintf("the header block has no END_HEADERS: a %s frame on stream %d came before its CONTINUATION (a PROTOCOL_ERROR)", h.Type, h.StreamID)
+		d.flushFragments()
 		d.breakHPACK("a header block was cut short by another frame")
 		d.finishBlock()
 	}

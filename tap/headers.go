@@ -83,10 +83,38 @@ func (d *Direction) continuation(p []byte) {
 }
 
 // decodeFragment feeds one fragment of the open block to the decoder.
+// Small fragments are gathered first: the decoder copies and parses again
+// what it saved of a field cut between fragments on every Write, so a long
+// field cut into many small CONTINUATION frames would cost the square of
+// its length.
 func (d *Direction) decodeFragment(frag []byte) {
 	if d.hpackErr != "" {
 		return
 	}
+	if len(d.pending) > 0 || len(frag) < hpackBatch {
+		d.pending = append(d.pending, frag...)
+		if len(d.pending) < hpackBatch {
+			return
+		}
+		frag = d.pending
+	}
+	d.decode(frag)
+	d.pending = d.pending[:0]
+	if cap(d.pending) > 2*hpackBatch {
+		d.pending = nil
+	}
+}
+
+// flushFragments decodes the fragments gathered so far.
+func (d *Direction) flushFragments() {
+	if len(d.pending) > 0 && d.hpackErr == "" {
+		d.decode(d.pending)
+	}
+	d.pending = d.pending[:0]
+}
+
+// decode feeds bytes of the open block to the decoder.
+func (d *Direction) decode(frag []byte) {
 	_, limit := d.f.limits(d.side)
 	limit = min(limit, MaxHeaderTableSize)
 	if limit != d.tableAllowed {
@@ -103,13 +131,14 @@ func (d *Direction) decodeFragment(frag []byte) {
 
 // finishBlock ends the open block and tells the observer of it.
 func (d *Direction) finishBlock() {
-	b := d.block
-	d.block = nil
+	d.flushFragments()
 	if d.hpackErr == "" {
 		if err := d.dec.Close(); err != nil {
 			d.hpackFailed(err)
 		}
 	}
+	b := d.block
+	d.block = nil
 	switch {
 	case b.problem != "":
 	case d.hpackErr != "" && len(b.fields) == 0:

@@ -35,8 +35,12 @@ func (c *ConnTrace) Note(at time.Time, text string) {
 // Close ends the Tracer's structured outputs (the HTML page gets its
 // closing tags and the count of what it shows) and closes the files
 // FlagTracer opened. The text trace needs no ending. Frames observed after
-// Close are written to the text trace only.
+// Close are written to the text trace only. A nil Tracer (FlagTracer's
+// without flags) closes with nothing to do.
 func (t *Tracer) Close() error {
+	if t == nil {
+		return nil
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var errs []error

@@ -25,6 +25,9 @@ type Frame struct {
 	Conn int
 	// Open is true for a connection's first line, which is not a frame.
 	Open bool
+	// Note is true for a note on the connection (ConnTrace.Note), which
+	// is not a frame either.
+	Note bool
 	// Sent is true for frames written by the traced side ("->").
 	Sent bool
 	// Type is the frame type as printed ("HEADERS").
@@ -44,6 +47,9 @@ var frameLine = regexp.MustCompile(`^c([0-9]+) (->|<-) (\S+)\s+stream=([0-9]+)`)
 
 // openLine matches a connection's first line, after the time.
 var openLine = regexp.MustCompile(`^c([0-9]+) connection: `)
+
+// noteLine matches a note on a connection, after the time.
+var noteLine = regexp.MustCompile(`^c([0-9]+) note: `)
 
 // StripTimes removes the elapsed time from every line of a trace, and the
 // indent it adds to the detail lines.
@@ -87,6 +93,9 @@ func Parse(trace string) []Frame {
 			conn, _ := strconv.Atoi(m[1])
 			frames = append(frames, Frame{Conn: conn, Open: true, Text: line})
 			cur = &frames[len(frames)-1]
+		} else if m := noteLine.FindStringSubmatch(line); m != nil {
+			conn, _ := strconv.Atoi(m[1])
+			frames = append(frames, Frame{Conn: conn, Note: true, Text: line})
 		}
 	}
 	return frames
@@ -96,7 +105,7 @@ func Parse(trace string) []Frame {
 // depend on goroutine scheduling: for each connection in order of its first
 // line, that line, then its stream-0 frames written, then those read, then
 // each other stream, in order of its first frame, with all its frames in
-// the order they came.
+// the order they came, then the connection's notes.
 func Canonical(trace string) string {
 	frames := Parse(trace)
 	var conns []int
@@ -109,7 +118,7 @@ func Canonical(trace string) string {
 	for _, c := range conns {
 		var streams []uint32
 		for _, f := range frames {
-			if f.Conn == c && !f.Open && f.Stream != 0 && !slices.Contains(streams, f.Stream) {
+			if f.Conn == c && f.isFrame() && f.Stream != 0 && !slices.Contains(streams, f.Stream) {
 				streams = append(streams, f.Stream)
 			}
 		}
@@ -121,21 +130,25 @@ func Canonical(trace string) string {
 			}
 		}
 		emit(func(f Frame) bool { return f.Open })
-		emit(func(f Frame) bool { return !f.Open && f.Stream == 0 && f.Sent })
-		emit(func(f Frame) bool { return !f.Open && f.Stream == 0 && !f.Sent })
+		emit(func(f Frame) bool { return f.isFrame() && f.Stream == 0 && f.Sent })
+		emit(func(f Frame) bool { return f.isFrame() && f.Stream == 0 && !f.Sent })
 		for _, id := range streams {
-			emit(func(f Frame) bool { return !f.Open && f.Stream == id })
+			emit(func(f Frame) bool { return f.isFrame() && f.Stream == id })
 		}
+		emit(func(f Frame) bool { return f.Note })
 	}
 	return b.String()
 }
+
+// isFrame reports whether f is a frame, not a connection's line or note.
+func (f Frame) isFrame() bool { return !f.Open && !f.Note }
 
 // Stream returns the frames of one stream of one connection, in order,
 // without times.
 func Stream(trace string, conn int, id uint32) string {
 	var b strings.Builder
 	for _, f := range Parse(trace) {
-		if f.Conn == conn && !f.Open && f.Stream == id {
+		if f.Conn == conn && f.isFrame() && f.Stream == id {
 			b.WriteString(f.Text)
 		}
 	}
