@@ -279,4 +279,3 @@ func TestJSONMatchesText(t *testing.T) {
 		}
 	}
 }
-
