@@ -28,6 +28,8 @@
 //	-trace         print every HTTP/2 frame to stderr (see package trace)
 //	-trace-values  show metadata values in the trace instead of redacting them
 //	-trace-times   print the elapsed time on every trace line (true)
+//	-html FILE     write the trace to FILE as an HTML page, a sequence
+//	               diagram of the connection (with or without -trace)
 //
 // A failed call prints its status to stderr and exits 1.
 package main
@@ -45,6 +47,7 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/internal/pbtext"
+	"grpcwire/observe"
 	"grpcwire/trace"
 	"grpcwire/userspb"
 	"grpcwire/wire"
@@ -68,6 +71,7 @@ func main() {
 	flag.BoolVar(&cfg.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
 	flag.BoolVar(&cfg.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
 	flag.BoolVar(&cfg.traceTimes, "trace-times", true, "print the elapsed time on every trace line")
+	flag.StringVar(&cfg.html, "html", "", "write the frame trace to this `file` as an HTML page")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "users-client: unexpected arguments %q; it takes only flags\n", flag.Args())
@@ -88,9 +92,9 @@ func main() {
 
 // config is the program's flags.
 type config struct {
-	addr, username, authority      string
-	wait                           time.Duration
-	trace, traceValues, traceTimes bool
+	addr, username, authority, html string
+	wait                            time.Duration
+	trace, traceValues, traceTimes  bool
 }
 
 // run makes the seed's two calls and prints their results to stdout; the
@@ -100,8 +104,15 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if cfg.authority != "" {
 		opts = append(opts, client.WithAuthority(cfg.authority))
 	}
-	if cfg.trace {
-		opts = append(opts, client.WithTrace(stderr, trace.FlagOptions(cfg.traceValues, cfg.traceTimes)...))
+	tr, err := trace.FlagTracer(stderr, cfg.trace, cfg.html, cfg.traceValues, cfg.traceTimes)
+	if err != nil {
+		return err
+	}
+	defer tr.Close() // after conn.Close, so that the -html page ends with the GOAWAY
+	if tr != nil {
+		opts = append(opts, client.WithFrameObserver(func(ci client.ConnInfo) observe.Observer {
+			return tr.Conn(trace.Client, ci.LocalAddr, ci.RemoteAddr, ci.Start)
+		}))
 	}
 	conn, err := client.Dial(cfg.addr, opts...)
 	if err != nil {

@@ -22,6 +22,8 @@
 //	-trace         print every HTTP/2 frame to stderr (see package trace)
 //	-trace-values  show metadata values in the trace instead of redacting them
 //	-trace-times   print the elapsed time on every trace line (true)
+//	-html FILE     write the trace to FILE as an HTML page, a sequence
+//	               diagram of each connection (with or without -trace)
 //
 // It prints "users-server: listening on ADDR" to stderr once it accepts
 // calls, so that scripts and tests learn the port. Ctrl-C (SIGINT) or SIGTERM
@@ -42,6 +44,7 @@ import (
 	"time"
 
 	"grpcwire/health"
+	"grpcwire/observe"
 	"grpcwire/reflection"
 	"grpcwire/server"
 	"grpcwire/trace"
@@ -63,6 +66,7 @@ func main() {
 	flag.BoolVar(&cfg.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
 	flag.BoolVar(&cfg.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
 	flag.BoolVar(&cfg.traceTimes, "trace-times", true, "print the elapsed time on every trace line")
+	flag.StringVar(&cfg.html, "html", "", "write the frame trace to this `file` as an HTML page")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "users-server: unexpected arguments %q; it takes only flags\n", flag.Args())
@@ -82,14 +86,22 @@ type config struct {
 	addr                           string
 	health, reflection             bool
 	trace, traceValues, traceTimes bool
+	html                           string
 }
 
 // run serves until ctx ends, then stops gracefully. The metadata lines go to
 // stdout; the listening line and the trace go to stderr.
 func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	var opts []server.Option
-	if cfg.trace {
-		opts = append(opts, server.Trace(stderr, trace.FlagOptions(cfg.traceValues, cfg.traceTimes)...))
+	tr, err := trace.FlagTracer(stderr, cfg.trace, cfg.html, cfg.traceValues, cfg.traceTimes)
+	if err != nil {
+		return err
+	}
+	defer tr.Close() // ends the -html page
+	if tr != nil {
+		opts = append(opts, server.FrameObserver(func(ci server.ConnInfo) observe.Observer {
+			return tr.Conn(trace.Server, ci.LocalAddr, ci.RemoteAddr, ci.Start)
+		}))
 	}
 	s := server.New(opts...)
 	userspb.RegisterUsersServer(s, &usersServer{out: stdout})
