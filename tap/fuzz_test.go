@@ -42,6 +42,11 @@ func FuzzFollowerHeaders(f *testing.F) {
 	f.Add(":status\x00200\x00grpc-status\x000\x00grpc-message\x00\xe2\x98\xba", uint16(0), uint8(1), uint8(3))
 	f.Add("x-big\x00"+strings.Repeat("b", 3000)+"\x00x-big\x00"+strings.Repeat("c", 3000), uint16(65535), uint8(7), uint8(4))
 	f.Fuzz(func(t *testing.T, spec string, tableSize uint16, cut uint8, blocks uint8) {
+		if len(spec) > 16<<10 || strings.Count(spec, "\x00") > 128 {
+			// Larger blocks test the encoder's linear table search more
+			// than the follower.
+			return
+		}
 		parts := strings.Split(spec, "\x00")
 		var fields []hpack.HeaderField
 		for i := 0; i+1 < len(parts); i += 2 {
@@ -87,13 +92,6 @@ func FuzzFollowerHeaders(f *testing.F) {
 				ev.WriteString(" continuations=" + strconv.Itoa(continuations))
 			}
 			want.WriteString(ev.String() + "\n")
-		}
-		total := 0
-		for _, hf := range fields {
-			total += len(hf.Name) + len(hf.Value)
-		}
-		if total > 200<<10 {
-			return // over what a follower keeps of one block
 		}
 		got := follow(c.bytes(), s.bytes(), 0)
 		if got != want.String() {
