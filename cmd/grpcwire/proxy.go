@@ -25,7 +25,9 @@ table. What cannot be parsed is marked in the trace and still forwarded.
 
 The messages are decoded by the stream's :path, with the types the target's
 server reflection gives (asked on a connection of the proxy's own), or those
-of -proto/-protoset; without either they are shown as bytes.
+of -proto/-protoset; without either they are shown as bytes. -H and
+-authority apply to that reflection connection only: the clients' own
+requests pass unchanged.
 
 Towards the target it speaks TLS, or cleartext HTTP/2 with -plaintext. The
 listening side is cleartext unless -cert and -key are given: then it ends
