@@ -15,15 +15,15 @@ import (
 func WithTrace(w io.Writer, opts ...trace.Option) Option {
 	t := trace.New(w, opts...)
 	return WithFrameObserver(func(ci ConnInfo) observe.Observer {
-		return t.Conn(trace.Client, ci.LocalAddr, ci.serverLabel(), ci.Start)
+		return t.Conn(trace.Client, ci.LocalAddr, ci.ServerLabel(), ci.Start)
 	})
 }
 
-// serverLabel names the server end of a traced connection: the address it
+// ServerLabel names the server end of a traced connection: the address it
 // went to. A TCP socket's remote address is that address; a Unix socket's is
 // named as in a target ("unix:/run/users.sock"), since its bare path (or,
 // for the abstract namespace, "@name") would not say what it is.
-func (ci ConnInfo) serverLabel() string {
+func (ci ConnInfo) ServerLabel() string {
 	if ci.Address.Network == "unix" || ci.RemoteAddr == "" {
 		return ci.Address.String()
 	}

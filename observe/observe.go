@@ -54,4 +54,11 @@ type FrameEvent struct {
 	Ping [8]byte
 	// Settings are a SETTINGS frame's parameters.
 	Settings []http2.Setting
+	// Problem, when not empty, says what is wrong with the frame: an HPACK
+	// error (Fields then hold the fields decoded before it), a payload too
+	// short for its type, a header block another frame interrupted. It is
+	// set by passive followers of a connection, such as package tap's,
+	// which keep watching after a peer's mistake; grpcwire's own engine
+	// ends the connection instead and never sets it.
+	Problem string
 }

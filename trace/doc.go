@@ -49,6 +49,17 @@
 // followed at once (the others are shown frame by frame, without their
 // messages decoded).
 //
+// Besides the text, a Tracer writes the same trace, decoded once, to any
+// number of structured outputs: JSONTo writes one JSON object per line (a
+// connection, a frame with its decoded fields and messages, a note), and
+// HTMLTo a self-contained HTML page drawing each connection as a sequence
+// diagram. New(nil, ...) writes no text. A trace taken at a Proxy (package
+// tap, grpcwire proxy) reads as one taken at the client, "->" being the
+// client's frames; ConnTrace.Note adds what the watcher saw that is not a
+// frame, and FindMethods lets a program that learns the services at run
+// time decode their messages. Messages of a type the Tracer cannot find are
+// shown by their first bytes.
+//
 // The connection's reader and writer goroutines call the observer at the same
 // time; a Tracer serializes them, writing each frame with its detail in one
 // Write call, so that lines never interleave, even across connections sharing

@@ -88,7 +88,7 @@ func (c *ConnTrace) appendFrame(b []byte, ev *observe.FrameEvent) []byte {
 	b = appendFlags(b, h.Type, h.Flags)
 	b = fmt.Appendf(b, " len=%d", h.Length)
 
-	d := detail{b: nil, indent: indent}
+	d := detail{b: nil, indent: indent, rec: c.rec}
 	switch h.Type {
 	case http2.FrameHeaders:
 		b = c.headers(b, &d, ev)
@@ -111,8 +111,19 @@ func (c *ConnTrace) appendFrame(b []byte, ev *observe.FrameEvent) []byte {
 	case http2.FramePing:
 		b = append(b, " data="...)
 		b = hex.AppendEncode(b, ev.Ping[:])
+	default:
+		if h.Type > http2.FrameContinuation {
+			d.linef(0, "(a frame type RFC 9113 does not define: \"Implementations MUST ignore and discard frames of unknown types\")")
+		}
+	}
+	if ev.Problem != "" {
+		// Set by a passive follower (package tap) that kept watching.
+		d.linef(0, "(!) %s", ev.Problem)
 	}
 	b = append(b, '\n')
+	if d.rec != nil {
+		d.rec.lineEnd, d.rec.indent = len(b), len(indent)
+	}
 	return append(b, d.b...)
 }
 
@@ -120,6 +131,7 @@ func (c *ConnTrace) appendFrame(b []byte, ev *observe.FrameEvent) []byte {
 type detail struct {
 	b      []byte
 	indent string
+	rec    *record // the frame for the structured outputs, or nil
 }
 
 // linef appends one detail line, indented by depth extra levels of two

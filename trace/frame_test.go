@@ -93,7 +93,11 @@ func TestFrameDetail(t *testing.T) {
 		{"priority", &observe.FrameEvent{Header: header(http2.FramePriority, 0, 3, 5)},
 			"c1 <- PRIORITY      stream=3 len=5\n"},
 		{"unknown type", &observe.FrameEvent{Header: header(0x42, 0x3, 9, 2)},
-			"c1 <- UNKNOWN_FRAME_TYPE_66 stream=9 flags=0x03 len=2\n"},
+			"c1 <- UNKNOWN_FRAME_TYPE_66 stream=9 flags=0x03 len=2\n" +
+				"      (a frame type RFC 9113 does not define: \"Implementations MUST ignore and discard frames of unknown types\")\n"},
+		{"a problem a passive follower found", &observe.FrameEvent{Header: header(http2.FramePing, 0, 0, 7), Problem: "a PING frame of 7 bytes: it must have 8 (a FRAME_SIZE_ERROR)"},
+			"c1 <- PING          stream=0 len=7 data=0000000000000000\n" +
+				"      (!) a PING frame of 7 bytes: it must have 8 (a FRAME_SIZE_ERROR)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

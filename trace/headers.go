@@ -62,6 +62,7 @@ func (c *ConnTrace) headers(b []byte, d *detail, ev *observe.FrameEvent) []byte 
 	if role := headerRole(ev.Fields, endStream); role != "" {
 		b = append(b, "  # "...)
 		b = append(b, role...)
+		d.rec.setRole(role)
 	}
 	for _, f := range ev.Fields {
 		value, comment := c.fieldText(f)

@@ -78,7 +78,8 @@ func (c *ConnTrace) endStream(id uint32) {
 // isRequest reports whether frames going this way carry requests: gRPC's
 // requests flow from the client to the server.
 func (c *ConnTrace) isRequest(sent bool) bool {
-	return sent == (c.side == Client)
+	// At a proxy, as at the client, "->" is the client's.
+	return sent == (c.side != Server)
 }
 
 // noteHeaders records what a HEADERS frame says about the stream's messages:
@@ -99,7 +100,7 @@ func (c *ConnTrace) noteHeaders(id uint32, sent bool, fields []hpack.HeaderField
 		case wire.HeaderPath:
 			if st.method == "" {
 				st.method = hf.Value
-				st.req, st.res, st.why = resolveMethod(hf.Value)
+				st.req, st.res, st.why = c.t.cfg.resolveMethod(hf.Value)
 			}
 		case wire.HeaderEncoding:
 			f.encoding = hf.Value
@@ -135,6 +136,7 @@ func (c *ConnTrace) data(b []byte, d *detail, ev *observe.FrameEvent) []byte {
 		// "For requests, EOS (end-of-stream) is indicated by the presence of
 		// the END_STREAM flag on the last received DATA frame."
 		b = append(b, "  # EOS"...)
+		d.rec.setRole(roleEOS)
 	}
 	if id == 0 {
 		return b
@@ -190,6 +192,7 @@ func (c *ConnTrace) parse(d *detail, st *stream, f *flow, p []byte, mt protorefl
 			f.keep = max > 0 && int64(f.pfx.Length) <= int64(max)
 			started = true
 		}
+		d.rec.piece()
 		take := min(uint64(len(p)), uint64(f.pfx.Length-f.got))
 		if f.keep {
 			f.body = append(f.body, p[:take]...)
@@ -214,7 +217,9 @@ func (c *ConnTrace) parse(d *detail, st *stream, f *flow, p []byte, mt protorefl
 		}
 		if done {
 			f.inMsg = false
+			d.rec.message(f.pfx, mt, len(d.b))
 			c.decode(d, st, f, mt)
+			d.rec.messageEnd(d)
 			if cap(f.body) > maxKeptBody {
 				f.body = nil
 			}
@@ -231,6 +236,7 @@ func (c *ConnTrace) decode(d *detail, st *stream, f *flow, mt protoreflect.Messa
 	}
 	if mt == nil {
 		d.linef(1, "(not decoded: %s)", st.why)
+		showBytes(d, f)
 		return
 	}
 	if !f.keep {
@@ -267,9 +273,31 @@ func (c *ConnTrace) decode(d *detail, st *stream, f *flow, mt protoreflect.Messa
 		return
 	}
 	text := pbtext.Format(m)
+	d.rec.decoded(text)
 	if text == "" {
 		d.linef(1, "(every field has its default value)")
 		return
 	}
 	d.lines(1, text)
+}
+
+// maxShownBytes is how many bytes of a message of an unknown type the trace
+// shows: 64, four lines' worth in hex, enough to recognise a small message
+// or a text payload.
+const maxShownBytes = 64
+
+// showBytes shows the start of a message the trace cannot decode, in hex.
+func showBytes(d *detail, f *flow) {
+	if !f.keep || len(f.body) == 0 {
+		return
+	}
+	what := "bytes"
+	if f.pfx.Compressed() {
+		what = "compressed bytes"
+	}
+	if len(f.body) > maxShownBytes {
+		d.linef(1, "the first %d of its %d %s: % x ...", maxShownBytes, len(f.body), what, f.body[:maxShownBytes])
+		return
+	}
+	d.linef(1, "its %d %s: % x", len(f.body), what, f.body)
 }

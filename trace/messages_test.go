@@ -278,7 +278,8 @@ func TestMessages(t *testing.T) {
 			want: "" +
 				"c1 -> DATA          stream=1 len=10\n" +
 				"      Length-Prefixed-Message Compressed-Flag=0 Message-Length=5\n" +
-				"        (not decoded: service nowhere.Svc is not in this program's protobuf registry)\n",
+				"        (not decoded: service nowhere.Svc is not in this program's protobuf registry)\n" +
+				"        its 5 bytes: 0a 03 74 6f 6d\n",
 		},
 		{
 			name:   "unknown method",

@@ -14,10 +14,26 @@ import (
 // generated code of every .proto file linked into the program registers
 // itself. When the method is unknown it returns nil types and the reason,
 // worded for the trace's reader.
-func resolveMethod(path string) (req, res protoreflect.MessageType, why string) {
+//
+// With FindMethods, the Tracer's finder is asked first.
+func (cfg *config) resolveMethod(path string) (req, res protoreflect.MessageType, why string) {
 	svc, name, ok := strings.Cut(strings.TrimPrefix(path, "/"), "/")
 	if !ok || !strings.HasPrefix(path, "/") {
 		return nil, nil, fmt.Sprintf("the :path %q is not of the form /package.Service/Method", path)
+	}
+	if cfg.findMethod != nil {
+		md, ferr := cfg.findMethod(path)
+		if ferr == nil && md != nil {
+			return messageType(md.Input()), messageType(md.Output()), ""
+		}
+		if _, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc)); err != nil {
+			// Neither knows the service: the finder's reason is the one
+			// to show.
+			if ferr == nil {
+				ferr = fmt.Errorf("method %s not found", path)
+			}
+			return nil, nil, ferr.Error()
+		}
 	}
 	desc, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc))
 	if err != nil {

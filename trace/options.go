@@ -1,5 +1,7 @@
 package trace
 
+import "google.golang.org/protobuf/reflect/protoreflect"
+
 // An Option configures a Tracer.
 type Option interface {
 	apply(*config)
@@ -14,6 +16,8 @@ type config struct {
 	omitTimes  bool
 	showValues bool
 	maxMessage int
+	outs       []output                                                 // JSONTo, HTMLTo
+	findMethod func(path string) (protoreflect.MethodDescriptor, error) // FindMethods
 }
 
 func defaultConfig() config {

@@ -18,15 +18,22 @@ const (
 	Client Side = iota + 1
 	// Server is the side that accepted the connection.
 	Server
+	// Proxy is a tap between the two ends, taking part in neither (package
+	// tap, grpcwire proxy): "->" is then what the client sent the server
+	// and "<-" what the server sent the client, as at the client; Conn's
+	// local is the client's address and remote the server's.
+	Proxy
 )
 
-// String returns "client" or "server".
+// String returns "client", "server" or "proxy".
 func (s Side) String() string {
 	switch s {
 	case Client:
 		return "client"
 	case Server:
 		return "server"
+	case Proxy:
+		return "proxy"
 	}
 	return "side(" + strconv.Itoa(int(s)) + ")"
 }
@@ -40,22 +47,32 @@ type Tracer struct {
 	cfg config
 
 	mu    sync.Mutex
-	w     io.Writer // guarded by mu
+	w     io.Writer // the text trace, or nil; guarded by mu
 	conns int       // connections numbered so far; guarded by mu
 	buf   []byte    // scratch for one frame's text; guarded by mu
+	rec   record    // scratch for one frame of the structured outputs; guarded by mu
+	// outs are the structured outputs (JSONTo, HTMLTo), in the order
+	// their options came. Guarded by mu.
+	outs []output
+	// closers are what Close closes after the outputs: the files
+	// FlagTracer opened.
+	closers []io.Closer
 }
 
 // maxKeptBuf is the largest scratch buffer a Tracer keeps between frames;
 // a bigger one (a frame with a large decoded message) is dropped after use.
 const maxKeptBuf = 64 << 10
 
-// New returns a Tracer that writes to w, which programs set to os.Stderr so
-// that their own output stays unchanged.
+// New returns a Tracer that writes the text trace to w, which programs set
+// to os.Stderr so that their own output stays unchanged. A nil w writes no
+// text, for a Tracer that only feeds JSONTo or HTMLTo.
 func New(w io.Writer, opts ...Option) *Tracer {
 	t := &Tracer{cfg: defaultConfig(), w: w}
 	for _, o := range opts {
 		o.apply(&t.cfg)
 	}
+	t.outs = t.cfg.outs
+	t.cfg.outs = nil
 	return t
 }
 
@@ -69,12 +86,16 @@ func (t *Tracer) Conn(side Side, local, remote string, start time.Time) *ConnTra
 	defer t.mu.Unlock()
 	t.conns++
 	c := &ConnTrace{t: t, id: t.conns, side: side, start: start, streams: make(map[uint32]*stream)}
-	b := c.appendPrefix(t.buf[:0], time.Now())
+	now := time.Now()
+	b := c.appendPrefix(t.buf[:0], now)
 	clientAddr, serverAddr := local, remote
 	if side == Server {
 		clientAddr, serverAddr = remote, local
 	}
 	b = fmt.Appendf(b, "connection: client %s, server %s, traced at the %s\n", clientAddr, serverAddr, side)
+	for _, o := range t.outs {
+		o.conn(c, now, clientAddr, serverAddr)
+	}
 	t.write(b)
 	return c
 }
@@ -83,7 +104,9 @@ func (t *Tracer) Conn(side Side, local, remote string, start time.Time) *ConnTra
 // Callers hold t.mu.
 func (t *Tracer) write(b []byte) {
 	// A trace must never fail a call, so a failing writer is ignored.
-	_, _ = t.w.Write(b)
+	if t.w != nil {
+		_, _ = t.w.Write(b)
+	}
 	if cap(b) <= maxKeptBuf {
 		t.buf = b[:0]
 	} else {
@@ -102,6 +125,9 @@ type ConnTrace struct {
 	// streams holds the reassembly state of the streams being followed.
 	// Guarded by t.mu, which every ObserveFrame holds.
 	streams map[uint32]*stream
+	// rec collects the frame being formatted for the structured outputs,
+	// nil when there are none. Guarded by t.mu.
+	rec *record
 }
 
 var _ observe.Observer = (*ConnTrace)(nil)
@@ -112,7 +138,20 @@ func (c *ConnTrace) ObserveFrame(ev *observe.FrameEvent) {
 	t := c.t
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.write(c.appendFrame(t.buf[:0], ev))
+	if len(t.outs) == 0 {
+		t.write(c.appendFrame(t.buf[:0], ev))
+		return
+	}
+	r := &t.rec
+	r.reset(ev)
+	c.rec = r
+	b := c.appendFrame(t.buf[:0], ev)
+	c.rec = nil
+	r.text = b
+	for _, o := range t.outs {
+		o.frame(c, r)
+	}
+	t.write(b)
 }
 
 // appendPrefix appends what starts every line of this connection: the

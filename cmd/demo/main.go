@@ -27,6 +27,8 @@
 //	-trace         print the client's frame trace to stderr (users-client -trace)
 //	-server-trace  print the server's frame trace to stderr, marked [server]
 //	-trace-values  show metadata values in the traces
+//	-html FILE     draw the client's frame trace in FILE, an HTML page
+//	               (users-client -html)
 //	-username      the user the client creates ("tom"; "" shows an error call)
 //	-addr          the address the server listens on ("127.0.0.1:0", a free port)
 package main
@@ -46,6 +48,7 @@ func main() {
 	flag.BoolVar(&cfg.trace, "trace", false, "print the client's frame trace to stderr")
 	flag.BoolVar(&cfg.serverTrace, "server-trace", false, "print the server's frame trace to stderr")
 	flag.BoolVar(&cfg.traceValues, "trace-values", false, "show metadata values in the traces")
+	flag.StringVar(&cfg.html, "html", "", "draw the client's frame trace in this `file`, an HTML page")
 	flag.StringVar(&cfg.username, "username", "tom", "the username the client creates")
 	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:0", "the address the server listens on")
 	flag.Parse()
@@ -68,7 +71,7 @@ func main() {
 // config is the demo's flags.
 type config struct {
 	trace, serverTrace, traceValues bool
-	username, addr                  string
+	username, addr, html            string
 }
 
 // run builds both programs, runs the client against a fresh server and stops
@@ -102,9 +105,12 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) (int, error)
 	clientArgs := []string{"-addr", srv.Addr, "-username", cfg.username}
 	if cfg.trace {
 		clientArgs = append(clientArgs, "-trace")
-		if cfg.traceValues {
-			clientArgs = append(clientArgs, "-trace-values")
-		}
+	}
+	if cfg.traceValues && (cfg.trace || cfg.html != "") {
+		clientArgs = append(clientArgs, "-trace-values")
+	}
+	if cfg.html != "" {
+		clientArgs = append(clientArgs, "-html", cfg.html)
 	}
 	code, clientErr := RunClient(ctx, bins.Client, stdout, stderr, clientArgs...)
 

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"grpcwire/client"
+	"grpcwire/trace"
 	"grpcwire/wire"
 )
 
@@ -29,8 +30,10 @@ The requests are JSON, in protobuf's JSON mapping:
 
 -trace prints every HTTP/2 frame of the call's connection to stderr: the
 headers HPACK-decoded, each Length-Prefixed-Message with its prefix and its
-content, the trailers. The reflection questions that find the method go over
-a connection of their own, traced only with -trace-reflection.`
+content, the trailers. -html FILE draws the same frames as a sequence
+diagram in a self-contained HTML page. The reflection questions that find
+the method go over a connection of their own, traced only with
+-trace-reflection.`
 
 // callFlags are the flags of call on top of the common ones.
 type callFlags struct {
@@ -41,6 +44,8 @@ type callFlags struct {
 	verbose bool
 	// traceReflection traces the reflection connection too.
 	traceReflection bool
+	// html is the file the trace is drawn in, as an HTML page.
+	html string
 }
 
 // runCall is "grpcwire call".
@@ -51,7 +56,8 @@ func runCall(ctx context.Context, io *stdio, args []string) error {
 	fs.DurationVar(&f.timeout, "timeout", 0, "the call's deadline, sent as grpc-timeout (none by default)")
 	fs.BoolVar(&f.gzip, "gzip", false, "compress the requests with gzip (grpc-encoding: gzip)")
 	fs.StringVar(&f.format, "format", formatJSON, "print responses as `json` or text (the protobuf text format)")
-	fs.BoolVar(&f.traceReflection, "trace-reflection", false, "with -trace, also trace the connection the reflection questions go over")
+	fs.BoolVar(&f.traceReflection, "trace-reflection", false, "with -trace or -html, also trace the connection the reflection questions go over")
+	fs.StringVar(&f.html, "html", "", "write the frame trace to this `file` as an HTML page drawing the connection as a sequence diagram (with or without -trace)")
 	fs.BoolVar(&f.verbose, "v", false, "print the response headers and trailers (to stderr), and the status even when OK")
 	rest, err := parseFlags(fs, "call", args, 2, 3)
 	if err != nil {
@@ -66,8 +72,8 @@ func runCall(ctx context.Context, io *stdio, args []string) error {
 	if f.timeout < 0 {
 		return usagef("call", "-timeout must not be negative")
 	}
-	if f.traceReflection && !f.trace {
-		return usagef("call", "-trace-reflection adds a connection to the trace: give -trace too")
+	if f.traceReflection && !f.trace && f.html == "" {
+		return usagef("call", "-trace-reflection adds a connection to the trace: give -trace or -html too")
 	}
 	md, err := parseHeaders(f.headers)
 	if err != nil {
@@ -98,7 +104,12 @@ type caller struct {
 // mistake in them is named before anything is sent), makes the call and
 // prints its outcome.
 func (c *caller) run(ctx context.Context, name string) error {
-	tr := c.f.newTracer(c.io.err)
+	tr, err := trace.FlagTracer(c.io.err, c.f.trace, c.f.html, c.f.traceValues, c.f.traceTimes)
+	if err != nil {
+		return err
+	}
+	// Closed last, after the connection's final frames: it ends the page.
+	defer tr.Close()
 	srcTracer := tr
 	if !c.f.traceReflection {
 		srcTracer = nil

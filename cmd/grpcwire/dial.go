@@ -49,7 +49,7 @@ func (o *options) dial(addr string, tr *trace.Tracer) (*client.Conn, error) {
 	}
 	if tr != nil {
 		opts = append(opts, client.WithFrameObserver(func(ci client.ConnInfo) observe.Observer {
-			return tr.Conn(trace.Client, ci.LocalAddr, ci.RemoteAddr, ci.Start)
+			return tr.Conn(trace.Client, ci.LocalAddr, ci.ServerLabel(), ci.Start)
 		}))
 	}
 	return client.Dial(addr, opts...)

@@ -36,6 +36,15 @@ type options struct {
 
 // register adds the common flags to fs.
 func (o *options) register(fs *flag.FlagSet) {
+	o.registerConnection(fs)
+	o.registerDescriptors(fs)
+	fs.BoolVar(&o.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
+	o.registerTraceFormat(fs)
+}
+
+// registerConnection adds the flags of the connection to the server and
+// of the metadata sent on it.
+func (o *options) registerConnection(fs *flag.FlagSet) {
 	fs.BoolVar(&o.plaintext, "plaintext", false, "speak cleartext HTTP/2 (prior knowledge) instead of TLS")
 	fs.StringVar(&o.cacert, "cacert", "", "trust the CA certificates in this PEM `file` instead of the system's")
 	fs.StringVar(&o.servername, "servername", "", "the `name` to check in the server's certificate (the ADDR's host by default); also sent as :authority")
@@ -43,10 +52,17 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.insecureSkipVerify, "insecure-skip-verify", false, "accept any server certificate (TLS without authentication: for tests only)")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", defaultConnectTimeout, "how long to wait for the connection (TCP, TLS, HTTP/2 SETTINGS)")
 	fs.Var(&o.headers, "H", "send the metadata `'key: value'` (repeatable); values of keys ending in -bin are base64")
+}
+
+// registerDescriptors adds the flags naming local descriptors.
+func (o *options) registerDescriptors(fs *flag.FlagSet) {
 	fs.Var(&o.protoFiles, "proto", "describe the services from this .proto `file` instead of reflection (repeatable)")
 	fs.Var(&o.importPaths, "I", "look for -proto files and their imports in this `dir` (repeatable; . by default)")
 	fs.Var(&o.protosets, "protoset", "describe the services from this `file`, a serialized FileDescriptorSet (protoc --descriptor_set_out --include_imports) (repeatable)")
-	fs.BoolVar(&o.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
+}
+
+// registerTraceFormat adds the flags of how the trace is printed.
+func (o *options) registerTraceFormat(fs *flag.FlagSet) {
 	fs.BoolVar(&o.traceTimes, "trace-times", true, "print the time since the connection began on every trace line")
 	fs.BoolVar(&o.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
 }

@@ -85,7 +85,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"describe", "-h"}, exitOK, "usage: grpcwire describe [flags] ADDR SYMBOL"},
 		{[]string{"call", "-h"}, exitOK, "-trace-times"},
 		{[]string{"call", "-nope"}, exitUsage, "flag provided but not defined: -nope"},
-		{[]string{"call", "-trace-reflection", "127.0.0.1:1", "a.B/C"}, exitUsage, "-trace-reflection adds a connection to the trace: give -trace too"},
+		{[]string{"call", "-trace-reflection", "127.0.0.1:1", "a.B/C"}, exitUsage, "-trace-reflection adds a connection to the trace: give -trace or -html too"},
 		{[]string{"list", "-I", "protos", "127.0.0.1:1"}, exitUsage, "-I gives where -proto files are found; name the files with -proto"},
 	} {
 		expect(t, grpcwire(t, "", tc.args...), tc.code, tc.want)

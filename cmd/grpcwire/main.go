@@ -11,6 +11,7 @@
 //	grpcwire describe [flags] ADDR SYMBOL
 //	grpcwire call     [flags] ADDR SERVICE/METHOD [JSON]
 //	grpcwire check    [flags] ADDR
+//	grpcwire proxy    [flags] -listen HOST:PORT TARGET
 //
 // list prints the server's services, or one service's methods with their
 // call kinds. describe prints a service, method, message or enum as .proto
@@ -20,6 +21,9 @@
 // printed to stderr as "code NAME: message", with its details. check runs
 // black-box checks of the gRPC protocol against any server, each named by
 // the spec sentence it tests, one line per check (see internal/check).
+// proxy is a
+// wire tap: it forwards every byte between any gRPC client and any gRPC
+// server unchanged and prints the frames of both sides (package tap).
 //
 // The command learns the server's services through server reflection
 // (grpc.reflection.v1, falling back to v1alpha), or from local .proto files
@@ -88,6 +92,7 @@ var commands = []command{
 	{"describe", "print a service, method, message or enum as .proto source", runDescribe},
 	{"call", "call a method and print its responses and status", runCall},
 	{"check", "check a server against the gRPC spec, one line per check", runCheck},
+	{"proxy", "forward a client's connections to a server, tracing both sides", runProxy},
 }
 
 // run runs the command line args (without the program's name) and returns
@@ -122,6 +127,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "\tgrpcwire describe [flags] ADDR SYMBOL")
 	fmt.Fprintln(w, "\tgrpcwire call     [flags] ADDR SERVICE/METHOD [JSON]")
 	fmt.Fprintln(w, "\tgrpcwire check    [flags] ADDR")
+	fmt.Fprintln(w, "\tgrpcwire proxy    [flags] -listen HOST:PORT TARGET")
 	fmt.Fprintln(w)
 	for _, c := range commands {
 		fmt.Fprintf(w, "\t%-9s %s\n", c.name, c.summary)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -182,4 +184,34 @@ func TestTraceOptions(t *testing.T) {
 		r := grpcwire(t, "", "describe", "-plaintext", "-trace", "-trace-times=false", users, "users.User")
 		expect(t, r, exitOK, "message User {\n", "file_containing_symbol: \"users.User\"\n", "grpc-status = 0  # OK\n")
 	})
+}
+
+// TestCallHTML checks call -html: the page draws every frame of the call's
+// connection (with -trace-reflection, the reflection connection's too), and
+// without -trace nothing of the trace goes to stderr.
+func TestCallHTML(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	users := startUsers(t, false)
+	page := filepath.Join(t.TempDir(), "call.html")
+	r := grpcwire(t, "", "call", "-plaintext", "-html", page, users, "users.Users/CreateUser", `{"username": "tom"}`)
+	expect(t, r, exitOK, `"username": "tom"`)
+	if r.stderr != "" {
+		t.Errorf("-html without -trace wrote to stderr:\n%s", r.stderr)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	// The connection's SETTINGS, WINDOW_UPDATE and ACK each way, the
+	// call's five frames, the client's GOAWAY.
+	if n := strings.Count(html, `<svg class="arrow"`); n != 12 || strings.Count(html, `<section class="conn"`) != 1 || !strings.HasSuffix(html, "</html>\n") {
+		t.Errorf("the page draws %d arrows in %d connections, want 12 in 1:\n%.400s", n, strings.Count(html, `<section class="conn"`), html)
+	}
+	r = grpcwire(t, "", "call", "-plaintext", "-html", page, "-trace-reflection", users, "users.Users/CreateUser", `{"username": "tom"}`)
+	expect(t, r, exitOK)
+	if b, _ := os.ReadFile(page); strings.Count(string(b), `<section class="conn"`) != 2 || !strings.Contains(string(b), "ServerReflectionInfo") {
+		t.Errorf("-trace-reflection -html does not draw the reflection connection")
+	}
+	expect(t, grpcwire(t, "", "call", "-plaintext", "-html", filepath.Join(page, "no", "dir"), users, "users.Users/CreateUser"), exitUsage, "grpcwire: -html: open ")
 }

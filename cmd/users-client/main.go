@@ -41,6 +41,8 @@
 //	-trace         print every HTTP/2 frame to stderr (see package trace)
 //	-trace-values  show metadata values in the trace instead of redacting them
 //	-trace-times   print the elapsed time on every trace line (true)
+//	-html FILE     write the trace to FILE as an HTML page, a sequence
+//	               diagram of the connection (with or without -trace)
 //
 // A failed call prints its status to stderr and exits 1.
 package main
@@ -60,6 +62,7 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/internal/pbtext"
+	"grpcwire/observe"
 	"grpcwire/trace"
 	"grpcwire/userspb"
 	"grpcwire/wire"
@@ -87,6 +90,7 @@ func main() {
 	flag.BoolVar(&cfg.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
 	flag.BoolVar(&cfg.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
 	flag.BoolVar(&cfg.traceTimes, "trace-times", true, "print the elapsed time on every trace line")
+	flag.StringVar(&cfg.html, "html", "", "write the frame trace to this `file` as an HTML page")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "users-client: unexpected arguments %q; it takes only flags\n", flag.Args())
@@ -132,7 +136,7 @@ func (e *notReady) Unwrap() error        { return e.err }
 // config is the program's flags.
 type config struct {
 	addr, username, authority      string
-	serviceConfig                  string
+	serviceConfig, html            string
 	wait                           time.Duration
 	trace, traceValues, traceTimes bool
 	tls                            bool
@@ -173,8 +177,15 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if cfg.authority != "" {
 		opts = append(opts, client.WithAuthority(cfg.authority))
 	}
-	if cfg.trace {
-		opts = append(opts, client.WithTrace(stderr, trace.FlagOptions(cfg.traceValues, cfg.traceTimes)...))
+	tr, err := trace.FlagTracer(stderr, cfg.trace, cfg.html, cfg.traceValues, cfg.traceTimes)
+	if err != nil {
+		return err
+	}
+	defer tr.Close() // after conn.Close, so that the -html page ends with the GOAWAY
+	if tr != nil {
+		opts = append(opts, client.WithFrameObserver(func(ci client.ConnInfo) observe.Observer {
+			return tr.Conn(trace.Client, ci.LocalAddr, ci.ServerLabel(), ci.Start)
+		}))
 	}
 	if cfg.serviceConfig != "" {
 		opts = append(opts, client.WithServiceConfig(cfg.serviceConfig))

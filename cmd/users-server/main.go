@@ -34,6 +34,8 @@
 //	-trace         print every HTTP/2 frame to stderr (see package trace)
 //	-trace-values  show metadata values in the trace instead of redacting them
 //	-trace-times   print the elapsed time on every trace line (true)
+//	-html FILE     write the trace to FILE as an HTML page, a sequence
+//	               diagram of each connection (with or without -trace)
 //
 // It prints "users-server: listening on ADDR" to stderr once it accepts
 // calls, so that scripts and tests learn the port. Ctrl-C (SIGINT) or SIGTERM
@@ -55,6 +57,7 @@ import (
 	"time"
 
 	"grpcwire/health"
+	"grpcwire/observe"
 	"grpcwire/reflection"
 	"grpcwire/server"
 	"grpcwire/trace"
@@ -80,6 +83,7 @@ func main() {
 	flag.StringVar(&cfg.tlsKey, "tls-key", "", "the private key of -tls-cert, a PEM `file`")
 	flag.BoolVar(&cfg.quiet, "quiet", false, "do not print each CreateUser's metadata")
 	flag.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log connection and call events to stderr at this `level` and above: debug, info, warn or error")
+	flag.StringVar(&cfg.html, "html", "", "write the frame trace to this `file` as an HTML page")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "users-server: unexpected arguments %q; it takes only flags\n", flag.Args())
@@ -103,14 +107,22 @@ type config struct {
 	quiet                          bool
 	// logLevel is the least level logged; the zero value is info.
 	logLevel slog.Level
+	html     string
 }
 
 // run serves until ctx ends, then stops gracefully. The metadata lines go to
 // stdout; the listening line and the trace go to stderr.
 func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	opts := []server.Option{server.Logger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel})))}
-	if cfg.trace {
-		opts = append(opts, server.Trace(stderr, trace.FlagOptions(cfg.traceValues, cfg.traceTimes)...))
+	tr, err := trace.FlagTracer(stderr, cfg.trace, cfg.html, cfg.traceValues, cfg.traceTimes)
+	if err != nil {
+		return err
+	}
+	defer tr.Close() // ends the -html page
+	if tr != nil {
+		opts = append(opts, server.FrameObserver(func(ci server.ConnInfo) observe.Observer {
+			return tr.Conn(trace.Server, ci.LocalAddr, ci.RemoteAddr, ci.Start)
+		}))
 	}
 	if cfg.tlsCert != "" || cfg.tlsKey != "" {
 		if cfg.tlsCert == "" || cfg.tlsKey == "" {

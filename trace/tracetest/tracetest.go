@@ -25,6 +25,9 @@ type Frame struct {
 	Conn int
 	// Open is true for a connection's first line, which is not a frame.
 	Open bool
+	// Note is true for a note on the connection (ConnTrace.Note), which
+	// is not a frame either.
+	Note bool
 	// Sent is true for frames written by the traced side ("->").
 	Sent bool
 	// Type is the frame type as printed ("HEADERS").
@@ -44,6 +47,9 @@ var frameLine = regexp.MustCompile(`^c([0-9]+) (->|<-) (\S+)\s+stream=([0-9]+)`)
 
 // openLine matches a connection's first line, after the time.
 var openLine = regexp.MustCompile(`^c([0-9]+) connection: `)
+
+// noteLine matches a note on a connection, after the time.
+var noteLine = regexp.MustCompile(`^c([0-9]+) note: `)
 
 // StripTimes removes the elapsed time from every line of a trace, and the
 // indent it adds to the detail lines.
@@ -87,6 +93,9 @@ func Parse(trace string) []Frame {
 			conn, _ := strconv.Atoi(m[1])
 			frames = append(frames, Frame{Conn: conn, Open: true, Text: line})
 			cur = &frames[len(frames)-1]
+		} else if m := noteLine.FindStringSubmatch(line); m != nil {
+			conn, _ := strconv.Atoi(m[1])
+			frames = append(frames, Frame{Conn: conn, Note: true, Text: line})
 		}
 	}
 	return frames
@@ -96,7 +105,7 @@ func Parse(trace string) []Frame {
 // depend on goroutine scheduling: for each connection in order of its first
 // line, that line, then its stream-0 frames written, then those read, then
 // each other stream, in order of its first frame, with all its frames in
-// the order they came.
+// the order they came, then the connection's notes.
 func Canonical(trace string) string {
 	return order(Parse(trace), func(frames []Frame) []Frame {
 		var sent, read []Frame
@@ -117,7 +126,7 @@ func Canonical(trace string) string {
 // first line: that line, then its stream-0 frames as stream0 orders them
 // (it is given the connection's frames, its line excluded), then each other
 // stream, in order of its first frame, with all its frames in the order
-// they came.
+// they came, then the connection's notes.
 func order(frames []Frame, stream0 func([]Frame) []Frame) string {
 	var conns []int
 	for _, f := range frames {
@@ -128,13 +137,17 @@ func order(frames []Frame, stream0 func([]Frame) []Frame) string {
 	var b strings.Builder
 	for _, c := range conns {
 		var streams []uint32
-		var own []Frame
+		var own, notes []Frame
 		for _, f := range frames {
 			if f.Conn != c {
 				continue
 			}
 			if f.Open {
 				b.WriteString(f.Text)
+				continue
+			}
+			if f.Note {
+				notes = append(notes, f)
 				continue
 			}
 			own = append(own, f)
@@ -151,6 +164,9 @@ func order(frames []Frame, stream0 func([]Frame) []Frame) string {
 					b.WriteString(f.Text)
 				}
 			}
+		}
+		for _, f := range notes {
+			b.WriteString(f.Text)
 		}
 	}
 	return b.String()
@@ -213,9 +229,12 @@ func isSettingsAck(f Frame) bool {
 func Stream(trace string, conn int, id uint32) string {
 	var b strings.Builder
 	for _, f := range Parse(trace) {
-		if f.Conn == conn && !f.Open && f.Stream == id {
+		if f.Conn == conn && f.isFrame() && f.Stream == id {
 			b.WriteString(f.Text)
 		}
 	}
 	return b.String()
 }
+
+// isFrame reports whether f is a frame, not a connection's line or note.
+func (f Frame) isFrame() bool { return !f.Open && !f.Note }

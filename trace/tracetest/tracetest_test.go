@@ -149,3 +149,28 @@ func TestCausal(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestNotes checks that a connection's notes are told apart from its frames
+// and come last in the canonical order.
+func TestNotes(t *testing.T) {
+	tr := "" +
+		"c1 connection: client a, server b, traced at the proxy\n" +
+		"c1 -> SETTINGS      stream=0 len=0\n" +
+		"c1 note: the client closed its connection after sending 33 bytes; the proxy closes the connection to the server\n" +
+		"c1 <- SETTINGS      stream=0 len=0\n"
+	frames := tracetest.Parse(tr)
+	if len(frames) != 4 || !frames[2].Note || frames[2].Open || frames[1].Note {
+		t.Fatalf("Parse: %+v", frames)
+	}
+	want := "" +
+		"c1 connection: client a, server b, traced at the proxy\n" +
+		"c1 -> SETTINGS      stream=0 len=0\n" +
+		"c1 <- SETTINGS      stream=0 len=0\n" +
+		"c1 note: the client closed its connection after sending 33 bytes; the proxy closes the connection to the server\n"
+	if got := tracetest.Canonical(tr); got != want {
+		t.Errorf("Canonical:\n%s\nwant:\n%s", got, want)
+	}
+	if got := tracetest.Stream(tr, 1, 0); got != "c1 -> SETTINGS      stream=0 len=0\nc1 <- SETTINGS      stream=0 len=0\n" {
+		t.Errorf("Stream 0 holds the note:\n%s", got)
+	}
+}
