@@ -14,6 +14,9 @@ type config struct {
 	omitTimes  bool
 	showValues bool
 	maxMessage int
+	// summarizeData shows runs of DATA frames in the middle of one
+	// message as one line (SummarizeData).
+	summarizeData bool
 }
 
 func defaultConfig() config {

@@ -43,6 +43,11 @@ type Tracer struct {
 	w     io.Writer // guarded by mu
 	conns int       // connections numbered so far; guarded by mu
 	buf   []byte    // scratch for one frame's text; guarded by mu
+
+	// With SummarizeData: the run of DATA frames being summarised, and
+	// scratch for the frames it absorbs. Guarded by mu.
+	run     dataRun
+	scratch []byte
 }
 
 // maxKeptBuf is the largest scratch buffer a Tracer keeps between frames;
@@ -67,6 +72,7 @@ func New(w io.Writer, opts ...Option) *Tracer {
 func (t *Tracer) Conn(side Side, local, remote string, start time.Time) *ConnTrace {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.flushRun()
 	t.conns++
 	c := &ConnTrace{t: t, id: t.conns, side: side, start: start, streams: make(map[uint32]*stream)}
 	b := c.appendPrefix(t.buf[:0], time.Now())
@@ -112,6 +118,12 @@ func (c *ConnTrace) ObserveFrame(ev *observe.FrameEvent) {
 	t := c.t
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.cfg.summarizeData {
+		if c.absorb(ev) {
+			return
+		}
+		t.flushRun()
+	}
 	t.write(c.appendFrame(t.buf[:0], ev))
 }
 
