@@ -122,10 +122,10 @@ func put(ctx context.Context, e *env, local, name string, resume bool) error {
 // nothing to continue, or the interrupted upload was of another size.
 func committed(ctx context.Context, files filespb.FilesClient, name string, size int64, e *env) (int64, error) {
 	st, err := files.Stat(ctx, &filespb.StatRequest{Name: name})
-	if wire.StatusOf(err).Code == wire.NotFound {
-		return 0, nil
-	}
 	if err != nil {
+		if wire.StatusOf(err).Code == wire.NotFound {
+			return 0, nil
+		}
 		return 0, err
 	}
 	switch {
