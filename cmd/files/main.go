@@ -266,11 +266,14 @@ func exitCode(w io.Writer, cmd *command, addr string, err error) int {
 	}
 	var se *wire.Status
 	if errors.As(err, &se) {
+		// What a command added around the status, such as how far a
+		// download came.
+		more := strings.TrimPrefix(err.Error(), se.Error())
 		if !se.Remote && se.Code == wire.Unavailable {
-			fmt.Fprintf(w, "files %s: cannot reach the server at %s (-addr): %s\n", cmd.name, addr, se.Message)
+			fmt.Fprintf(w, "files %s: the connection to the server at %s (-addr) failed: %s%s\n", cmd.name, addr, se.Message, more)
 			return exitUsage
 		}
-		fmt.Fprintf(w, "files %s: %d %s: %s\n", cmd.name, uint32(se.Code), se.Code, se.Message)
+		fmt.Fprintf(w, "files %s: %d %s: %s%s\n", cmd.name, uint32(se.Code), se.Code, se.Message, more)
 		return exitFailed
 	}
 	var le *localError

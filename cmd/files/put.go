@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"grpcwire/filespb"
 	"grpcwire/wire"
@@ -33,11 +34,42 @@ func runPut(ctx context.Context, e *env, args []string) error {
 	return put(ctx, e, local, name, *resume)
 }
 
-// put uploads the file local as name. It reads the file once, chunk by
+// resumeWait bounds how long put -resume waits for the server to let go of
+// the upload it continues: right after a connection broke, the server may
+// not have noticed yet, and answers ABORTED (another upload of the name is
+// in progress) for a moment.
+const resumeWait = 10 * time.Second
+
+// put uploads the file local as name; with resume it continues what the
+// server committed of an interrupted upload, waiting up to resumeWait for
+// the server to let go of it.
+func put(ctx context.Context, e *env, local, name string, resume bool) error {
+	if !resume {
+		return putOnce(ctx, e, local, name, false)
+	}
+	deadline := time.Now().Add(resumeWait)
+	for pause, said := 20*time.Millisecond, false; ; pause = min(2*pause, time.Second) {
+		err := putOnce(ctx, e, local, name, true)
+		if wire.CodeOf(err) != wire.Aborted || time.Now().After(deadline) {
+			return err
+		}
+		if !said {
+			fmt.Fprintf(e.io.err, "files: the server has an upload of %s in progress (the interrupted one, not ended yet?); trying again for up to %v\n", name, resumeWait)
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+// putOnce uploads the file local as name. It reads the file once, chunk by
 // chunk, hashing what it sends; the header announces the size, the last
 // message gives the SHA-256, which the server checks before storing the
 // file, and the FileInfo the server answers with is checked against both.
-func put(ctx context.Context, e *env, local, name string, resume bool) error {
+func putOnce(ctx context.Context, e *env, local, name string, resume bool) error {
 	f, err := os.Open(local)
 	if err != nil {
 		return &localError{err: fmt.Errorf("cannot read the file to upload: %w", err), usage: true}
