@@ -56,10 +56,19 @@ type Store struct {
 
 	tmpSeq atomic.Uint64 // numbers temporary sidecar files
 
-	// wrapWriter, when set (tests only), wraps the writer of every
-	// upload's temporary file, so that a test can make writes fail as a
-	// full disk does where it cannot fill a real file system.
+	// wrapWriter, when set, wraps the writer of every upload's temporary
+	// file (SetWrapWriter). Guarded by mu.
 	wrapWriter func(io.Writer) io.Writer
+}
+
+// SetWrapWriter makes every upload write its bytes through wrap(f), f being
+// its temporary file, from the next upload on: to count or throttle writes,
+// or to make them fail as a full disk does where no real file system can
+// be filled (the tests do both).
+func (s *Store) SetWrapWriter(wrap func(io.Writer) io.Writer) {
+	s.mu.Lock()
+	s.wrapWriter = wrap
+	s.mu.Unlock()
 }
 
 // OpenStore opens dir as a Store, creating it if needed, and its reserved

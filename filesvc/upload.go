@@ -58,6 +58,7 @@ func (s *Store) BeginUpload(h *filespb.UploadHeader) (*Upload, error) {
 	}
 	u := &Upload{s: s, name: name, size: h.GetSize(), want: h.GetSha256(), h: sha256.New()}
 	s.active[name] = u
+	wrap := s.wrapWriter
 	s.mu.Unlock()
 
 	var err error
@@ -71,8 +72,8 @@ func (s *Store) BeginUpload(h *filespb.UploadHeader) (*Upload, error) {
 		return nil, err
 	}
 	u.w = u.f
-	if s.wrapWriter != nil {
-		u.w = s.wrapWriter(u.f)
+	if wrap != nil {
+		u.w = wrap(u.f)
 	}
 	return u, nil
 }

@@ -33,20 +33,24 @@ func BenchmarkChunkSize(b *testing.B) {
 		label := fmt.Sprintf("%dKiB", size>>10)
 		b.Run("put/"+label, func(b *testing.B) {
 			b.SetBytes(benchFileSize)
+			cpu := cpuTime()
 			for b.Loop() {
 				if err := put(context.Background(), e, src, "f", false); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/(benchFileSize>>20), "cpu-ns/MiB")
 		})
 		b.Run("get/"+label, func(b *testing.B) {
 			b.SetBytes(benchFileSize)
 			out := filepath.Join(dir, "out")
+			cpu := cpuTime()
 			for b.Loop() {
 				if err := get(context.Background(), e, "f", out, false); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/(benchFileSize>>20), "cpu-ns/MiB")
 			os.Remove(out)
 		})
 		conn.Close()
