@@ -19,23 +19,27 @@
 // # Copies
 //
 // Neither side holds a whole file: a file moves chunk by chunk (ChunkSize),
-// and each side's memory is bounded by the HTTP/2 windows and one chunk.
+// and each side's memory is bounded by the HTTP/2 windows and a few chunks.
 // On the server's receive path, an upload's bytes are copied
 //
-//  1. from the socket into the engine's DATA buffers by read(2) (the
+//  1. from the socket into the connection's read buffer, by read(2) (the
 //     kernel's copy);
-//  2. from the connection's read buffer into a DATA buffer, for the bytes
-//     the read buffer already held (all of them with 16 KiB frames);
+//  2. from the read buffer into the DATA frame's buffer (a frame at least
+//     as large as the read buffer is read straight into its own, but
+//     clients send 16 KiB frames, the largest a peer may send until told
+//     otherwise);
 //  3. from the DATA buffers into one chunk's message buffer, where the
 //     Length-Prefixed-Message is reassembled (framing.Reader);
-//  4. from the message buffer into the file by write(2) (the kernel's
+//  4. from the message buffer into the file, by write(2) (the kernel's
 //     copy).
 //
-// There is no copy by protobuf: the handler receives each message undecoded
-// (server.RecvRawMsg) and decodes it with protowire over the message buffer
-// (decode.go), so the chunk's data is written to the file from where it
-// lies, before the buffer is reused for the next chunk. On the send path of
-// a download, the server reads a chunk from the file (read(2)), protobuf
-// marshals it into the framed message buffer (one copy), and the engine's
-// writer hands that buffer to writev(2) without copying it.
+// There is no copy by protobuf, which would copy each chunk's data out of
+// its message buffer into a slice of its own, allocated per chunk: the
+// handler receives each message undecoded (server.RecvRawMsg) and decodes
+// it in place (DecodeUploadRequest), so the data is written to the file
+// from where it lies, before the buffer is reused for the next chunk. On
+// the send path of a download, the server reads a chunk from the file
+// (read(2)), protobuf marshals it into the framed message buffer (one
+// copy), and the engine's writer hands that buffer to writev(2) without
+// copying it.
 package filesvc

@@ -124,7 +124,7 @@ func run(ctx context.Context, cfg config, stderr io.Writer) error {
 	}
 	defer store.Close()
 
-	opts := []server.Option{server.Logger(logger)}
+	opts := append(filesvc.ServerOptions(), server.Logger(logger))
 	if cfg.trace {
 		opts = append(opts, server.Trace(stderr, traceOptions(cfg.traceValues, cfg.traceTimes, cfg.traceFrames)...))
 	}

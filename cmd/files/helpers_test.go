@@ -28,7 +28,8 @@ type filesServer struct {
 }
 
 // startServer serves a Store on dir (a new temporary directory when empty)
-// on loopback until the end of the test.
+// on loopback until the end of the test, with the options files-server
+// uses.
 func startServer(t testing.TB, dir string, opts ...server.Option) *filesServer {
 	t.Helper()
 	if dir == "" {
@@ -40,7 +41,7 @@ func startServer(t testing.TB, dir string, opts ...server.Option) *filesServer {
 	}
 	t.Cleanup(func() { store.Close() })
 	svc := filesvc.NewService(store, nil)
-	s := server.New(opts...)
+	s := server.New(append(filesvc.ServerOptions(), opts...)...)
 	svc.Register(s)
 	return &filesServer{addr: testsvc.Serve(t, s), dir: dir, store: store, svc: svc}
 }

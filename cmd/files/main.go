@@ -205,7 +205,7 @@ func run(ctx context.Context, args []string, sio *stdio) int {
 
 // dial returns a lazy connection to addr, traced by tr when it is not nil.
 func dial(addr string, tr *trace.Tracer, extra func(client.ConnInfo) observe.Observer) (*client.Conn, error) {
-	opts := []client.Option{client.WithUserAgent(userAgent)}
+	opts := append(filesvc.ClientOptions(), client.WithUserAgent(userAgent))
 	if tr != nil || extra != nil {
 		opts = append(opts, client.WithFrameObserver(func(ci client.ConnInfo) observe.Observer {
 			var obs []observe.Observer

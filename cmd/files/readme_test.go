@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -47,9 +48,9 @@ const (
 	chunkDelay = 50 * time.Millisecond
 )
 
-// readmeFileSize is the README upload's file: six chunks, more than the
-// 1 MiB stream window, so that flow control paces it.
-const readmeFileSize = 6 * filesvc.ChunkSize
+// readmeFileSize is the README upload's file: a stream window and four
+// chunks, so that flow control paces it.
+const readmeFileSize = filesvc.StreamWindow + 4*filesvc.ChunkSize
 
 // slowDisk delays every write by chunkDelay.
 type slowDisk struct{ w io.Writer }
@@ -162,42 +163,65 @@ func uploadTrace(t *testing.T) string {
 }
 
 // excerpt cuts the README's excerpt out of the whole trace: the call's
-// stream (stream 1) with the frames of the first chunk, of the fourth and
-// fifth (during which the 1 MiB stream window runs out and WINDOW_UPDATEs
-// pace the sender), and of the end of the call; one line stands for each
-// run of chunks left out.
+// stream (stream 1) with the frames of its header message and first chunk,
+// of the first two chunks during which WINDOW_UPDATEs came (the stream
+// window ran out, and credit paced the sender), and of the end of the call;
+// one line stands for each run of chunks left out.
 func excerpt(t *testing.T, whole string) string {
 	t.Helper()
-	var b strings.Builder
-	chunk := -1 // -1: before the first message; 0: the header message
-	skipped := false
+	type group struct {
+		chunk int // 0: the header message; -1: the end of the call
+		text  strings.Builder
+		paced bool // a WINDOW_UPDATE came during it
+	}
+	var groups []*group
 	for _, f := range tracetest.Parse(whole) {
 		if f.Open || f.Stream != 1 {
 			continue
 		}
 		switch {
-		case strings.Contains(f.Text, "files.UploadRequest\n") && strings.Contains(f.Text, "header {"):
-			chunk = 0
+		case len(groups) == 0:
+			groups = append(groups, &group{chunk: 0})
 		case strings.Contains(f.Text, "files.UploadRequest  # "):
-			chunk++
-		case strings.Contains(f.Text, "sha256: "):
-			chunk = 1 << 10 // the end of the call
+			groups = append(groups, &group{chunk: len(groups)})
+		case strings.Contains(f.Text, "sha256: ") && groups[len(groups)-1].chunk >= 0:
+			groups = append(groups, &group{chunk: -1})
 		}
-		if chunk == 2 || chunk == 3 || chunk == 6 {
-			if !skipped {
-				b.WriteString("...   (the next chunks go the same way)\n")
-				skipped = true
+		g := groups[len(groups)-1]
+		g.text.WriteString(f.Text)
+		g.paced = g.paced || strings.HasPrefix(f.Text, "c1 <- WINDOW_UPDATE stream=1 ")
+	}
+	var b strings.Builder
+	paced, from := 0, 0
+	for _, g := range groups {
+		keep := g.chunk <= 1 || (g.paced && paced < 2)
+		if g.paced && g.chunk > 0 {
+			paced++
+		}
+		if !keep {
+			if from == 0 {
+				from = g.chunk
 			}
 			continue
 		}
-		skipped = false
-		b.WriteString(f.Text)
+		if from > 0 {
+			to := g.chunk - 1
+			if g.chunk < 0 {
+				to = len(groups) - 2
+			}
+			if from == to {
+				fmt.Fprintf(&b, "...   (chunk %d goes the same way)\n", from)
+			} else {
+				fmt.Fprintf(&b, "...   (chunks %d to %d go the same way)\n", from, to)
+			}
+			from = 0
+		}
+		b.WriteString(g.text.String())
 	}
-	out := b.String()
-	if chunk != 1<<10 || !strings.Contains(out, "WINDOW_UPDATE stream=1") {
-		t.Fatalf("the trace has no sha256 message after its chunks, or no WINDOW_UPDATE on stream 1:\n%s", whole)
+	if len(groups) < 3 || groups[len(groups)-1].chunk != -1 || paced < 2 {
+		t.Fatalf("the trace has no sha256 message after its chunks, or fewer than two chunks with a WINDOW_UPDATE on stream 1:\n%s", whole)
 	}
-	return out
+	return b.String()
 }
 
 // TestReadmeUploadTrace fails when the README's trace of a large upload

@@ -107,6 +107,19 @@ func (t Transfer) Rate() float64 {
 	return float64(t.Bytes) / t.Wall.Seconds()
 }
 
+// Capacity is the bytes per second the transfer would reach if each side
+// had its CPU to itself: its bytes over the CPU time of the busier side,
+// the stage that bounds a pipeline. On a shared machine, where other
+// programs take turns on the pinned CPUs, it varies far less from run to
+// run than Rate.
+func (t Transfer) Capacity() float64 {
+	busiest := max(t.ServerCPU, t.ClientCPU)
+	if busiest <= 0 {
+		return 0
+	}
+	return float64(t.Bytes) / busiest.Seconds()
+}
+
 // FileResults is everything the files section measured.
 type FileResults struct {
 	Size     int64
@@ -176,6 +189,21 @@ func (cfg *FilesConfig) roundTrip(impl string, size int64, label string, progres
 	os.Remove(src) // the server has it now
 	if up.Err != "" {
 		return fail(work, errors.New("the upload failed"))
+	}
+	if sparse {
+		// A peak-memory run downloads a sparse file of the same size, so
+		// that the machine holds one copy of a large file at a time, not
+		// two (the server hashes it anew, outside what is compared).
+		stored := filepath.Join(serverDir, fileName)
+		if err := os.Remove(stored); err != nil {
+			return fail(work, err)
+		}
+		if _, err := sourceFile(serverDir, size, true); err != nil {
+			return fail(work, err)
+		}
+		if err := os.Rename(filepath.Join(serverDir, "src"), stored); err != nil {
+			return fail(work, err)
+		}
 	}
 	down := cfg.transfer(impl, Download, serverDir, src, filepath.Join(work, "client", "down"), size)
 	out[Download] = down
