@@ -2,7 +2,7 @@
 // grpc-go (package bench) and prints a Markdown report:
 //
 //	cd conformance && go run ./cmd/bench            # full run, several minutes
-//	cd conformance && go run ./cmd/bench -quick     # everything once over, under a minute
+//	cd conformance && go run ./cmd/bench -quick     # everything once over, about a minute
 //
 // It compares grpcwire's server with grpc-go's under grpc-go's client, and
 // grpcwire's client with grpc-go's against grpc-go's server, on the
@@ -77,7 +77,7 @@ func run() error {
 	rounds := flag.Int("rounds", bench.DefaultRounds, "A/B rounds (at least 3 for a median worth quoting)")
 	duration := flag.Duration("duration", bench.DefaultDuration, "measured window of each workload, and of raw TCP")
 	warmup := flag.Duration("warmup", bench.DefaultWarmup, "unmeasured run before each window")
-	quick := flag.Bool("quick", false, fmt.Sprintf("try everything in under a minute: %d rounds of %v windows after %v, %d idle conns, %d idle streams (overrides those flags)",
+	quick := flag.Bool("quick", false, fmt.Sprintf("try everything in about a minute: %d rounds of %v windows after %v, %d idle conns, %d idle streams, a 64 MiB file (overrides those flags)",
 		bench.QuickRounds, bench.QuickDuration, bench.QuickWarmup, bench.QuickIdleConns, bench.QuickIdleStreams))
 	workloads := flag.String("workloads", "all", "comma-separated workload names, or all")
 	sections := flag.String("sections", "servers,clients,memory,tcp,files", "comma-separated sections to run")
