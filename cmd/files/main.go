@@ -136,6 +136,7 @@ type env struct {
 // of the command is shown.
 type usageError struct{ msg string }
 
+// Error returns the mistake, in words for the command's user.
 func (e *usageError) Error() string { return e.msg }
 
 // usagef returns a usageError.
@@ -293,7 +294,10 @@ type localError struct {
 	usage bool
 }
 
+// Error returns what went wrong on this side.
 func (e *localError) Error() string { return e.err.Error() }
+
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *localError) Unwrap() error { return e.err }
 
 // localf returns a localError that is not a usage mistake.

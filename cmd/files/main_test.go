@@ -209,7 +209,8 @@ func TestResumeGet(t *testing.T) {
 func TestTrace(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	srv := startServer(t, "")
-	src := randomFile(t, t.TempDir(), "f", 6*filesvc.ChunkSize, 1)
+	// More than a stream window, so that the client waits for credit.
+	src := randomFile(t, t.TempDir(), "f", filesvc.StreamWindow+2*filesvc.ChunkSize, 1)
 	code, _, stderr := cli(t, srv.addr, true, "-trace", "-trace-times=false", "put", src)
 	if code != 0 {
 		t.Fatalf("put -trace: exit %d\n%s", code, stderr)
@@ -231,7 +232,7 @@ func TestTrace(t *testing.T) {
 		t.Errorf("the progress bar was drawn with -trace")
 	}
 	code, _, all := cli(t, srv.addr, false, "-trace", "-trace-frames", "-trace-times=false", "put", src)
-	if code != 0 || strings.Contains(all, "×") || strings.Count(all, "-> DATA") < 6*filesvc.ChunkSize/16384 {
+	if code != 0 || strings.Contains(all, "×") || strings.Count(all, "-> DATA") < (filesvc.StreamWindow+2*filesvc.ChunkSize)/16384 {
 		t.Errorf("put -trace -trace-frames: exit %d, %d DATA frames shown", code, strings.Count(all, "-> DATA"))
 	}
 	if t.Failed() {
