@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"google.golang.org/protobuf/proto"
@@ -50,20 +52,15 @@ type rawReceiver interface {
 // server gave. An interrupted download keeps out.part for -resume.
 func get(ctx context.Context, e *env, name, out string, resume bool) error {
 	part := out + partSuffix
-	flags := os.O_RDWR | os.O_CREATE
-	if !resume {
-		flags |= os.O_TRUNC
-	}
-	f, err := os.OpenFile(part, flags, 0o644)
-	if err != nil {
-		return &localError{err: fmt.Errorf("cannot write the download: %w", err), usage: true}
-	}
-	defer f.Close()
-	h := sha256.New()
 	var offset int64
 	if resume {
-		if offset, err = io.CopyBuffer(h, f, make([]byte, filesvc.ChunkSize)); err != nil {
-			return localf("cannot read %s to continue it: %v", part, err)
+		switch fi, err := os.Stat(part); {
+		case err == nil && fi.Mode().IsRegular():
+			offset = fi.Size()
+		case err == nil:
+			return &localError{err: fmt.Errorf("%s is not a regular file", part), usage: true}
+		case !errors.Is(err, fs.ErrNotExist):
+			return &localError{err: fmt.Errorf("cannot continue the download: %w", err), usage: true}
 		}
 	}
 
@@ -82,14 +79,29 @@ func get(ctx context.Context, e *env, name, out string, resume bool) error {
 	buf := make([]byte, 0, filesvc.ChunkSize+64)
 	msg, err := recv(buf)
 	if err != nil {
-		return err
+		return err // nothing written: a refused download leaves no file
 	}
 	_, fi, err := filesvc.DecodeChunk(msg)
 	if err != nil || fi == nil {
 		return localf("the server's first message is not the file's info (%v)", err)
 	}
-	if offset > fi.GetSize() {
-		return localf("%s has %d bytes, more than the %d of %s on the server; get it again without -resume", part, offset, fi.GetSize(), name)
+
+	// The file is opened once the server has said it sends it.
+	flags := os.O_RDWR | os.O_CREATE
+	if !resume {
+		flags |= os.O_TRUNC
+	}
+	f, err := os.OpenFile(part, flags, 0o644)
+	if err != nil {
+		return localf("cannot write the download: %v", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if offset > 0 {
+		n, err := io.CopyBuffer(h, io.LimitReader(f, offset), make([]byte, filesvc.ChunkSize))
+		if err != nil || n != offset {
+			return localf("cannot read %s to continue it (%d of its %d bytes read): %v", part, n, offset, err)
+		}
 	}
 	prog := newProgress(e.io.err, e.io.errIsTerminal && !e.opts.trace, "get", name, fi.GetSize(), offset)
 	got := offset

@@ -143,6 +143,16 @@ func TestExitCodes(t *testing.T) {
 			t.Errorf("files help: stdout %q", stdout)
 		}
 	}
+	// A refused download writes nothing.
+	out := filepath.Join(t.TempDir(), "out")
+	for _, args := range [][]string{{"get", "missing", out}, {"get", "-resume", "missing", out}, {"get", "../bad", out}} {
+		cli(t, srv.addr, false, args...)
+		for _, p := range []string{out, out + partSuffix} {
+			if _, err := os.Stat(p); !os.IsNotExist(err) {
+				t.Errorf("files %q created %s: %v", args, p, err)
+			}
+		}
+	}
 }
 
 // TestResumePut cuts the connection in the middle of an upload: the command
