@@ -278,13 +278,3 @@ func firstDiff(a, b string) string {
 	}
 	return ""
 }
-
-// TestShowUploadTrace prints the whole trace the README's excerpt is cut
-// from (go test -run TestShowUploadTrace -v).
-func TestShowUploadTrace(t *testing.T) {
-	if !testing.Verbose() {
-		t.Skip("prints the trace with -v")
-	}
-	whole := uploadTrace(t)
-	t.Log("\n" + whole + "\nThe excerpt:\n" + excerpt(t, whole))
-}
