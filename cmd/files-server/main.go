@@ -44,6 +44,7 @@ import (
 
 	"grpcwire/filesvc"
 	"grpcwire/health"
+	"grpcwire/observe"
 	"grpcwire/reflection"
 	"grpcwire/server"
 	"grpcwire/trace"
@@ -126,7 +127,13 @@ func run(ctx context.Context, cfg config, stderr io.Writer) error {
 
 	opts := append(filesvc.ServerOptions(), server.Logger(logger))
 	if cfg.trace {
-		opts = append(opts, server.Trace(stderr, traceOptions(cfg.traceValues, cfg.traceTimes, cfg.traceFrames)...))
+		// A Tracer of its own rather than server.Trace, so that a run of
+		// DATA frames held back for its summary line is printed at exit.
+		tr := trace.New(stderr, traceOptions(cfg.traceValues, cfg.traceTimes, cfg.traceFrames)...)
+		defer tr.Flush()
+		opts = append(opts, server.FrameObserver(func(ci server.ConnInfo) observe.Observer {
+			return tr.Conn(trace.Server, ci.LocalAddr, ci.RemoteAddr, ci.Start)
+		}))
 	}
 	s := server.New(opts...)
 	filesvc.NewService(store, logger).Register(s)
