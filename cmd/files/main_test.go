@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"grpcwire/filespb"
 	"grpcwire/filesvc"
@@ -172,10 +173,18 @@ func TestResumePut(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(srv.dir, "video.mp4")); !os.IsNotExist(err) {
 		t.Fatalf("an interrupted upload stored a file: %v", err)
 	}
-	code, stdout, stderr := cli(t, srv.addr, false, "stat", "video.mp4")
-	m := regexp.MustCompile(`upload:    (\d+) of (\d+) bytes committed`).FindStringSubmatch(stdout)
-	if code != 0 || m == nil || m[1] == "0" {
-		t.Fatalf("stat after the cut: exit %d\n%s%s", code, stdout, stderr)
+	// The server writes what it received before the cut, two whole chunks,
+	// as its handler gets to it: poll stat until they are committed.
+	var m []string
+	for deadline := time.Now().Add(testTimeout); ; time.Sleep(5 * time.Millisecond) {
+		code, stdout, stderr := cli(t, srv.addr, false, "stat", "video.mp4")
+		m = regexp.MustCompile(`upload:    (\d+) of (\d+) bytes committed`).FindStringSubmatch(stdout)
+		if code == 0 && m != nil && atoi(t, m[1]) >= 2*filesvc.ChunkSize {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stat after the cut: exit %d\n%s%s", code, stdout, stderr)
+		}
 	}
 	code, _, stderr = cli(t, srv.addr, false, "put", "-resume", src)
 	// The server may still have been writing what it had received when
