@@ -326,11 +326,7 @@ func (cs *Stream) recvMsg(m proto.Message) (compressed bool, err error) {
 	}
 	msg, compressed, err := cs.reader.ReadMessage(nil)
 	if err == io.EOF {
-		st := cs.trailerStatus()
-		if st.Code == wire.OK && !cs.desc.ServerStreams && cs.recvN == 0 {
-			st = cardinalityViolation("the server ended the call with OK but no response message")
-		}
-		return false, cs.endWith(st)
+		return false, cs.endWith(cs.noMoreMessages())
 	}
 	if err != nil {
 		return false, cs.endWith(cs.recvFailure(err))
@@ -348,6 +344,18 @@ func (cs *Stream) recvMsg(m proto.Message) (compressed bool, err error) {
 		}
 	}
 	return compressed, nil
+}
+
+// noMoreMessages is the status of a call whose messages have all been
+// read: its trailers' status, or UNIMPLEMENTED for a call that takes one
+// response message and ended with OK without any ("Response cardinality
+// violation", doc/statuscodes.md).
+func (cs *Stream) noMoreMessages() *wire.Status {
+	st := cs.trailerStatus()
+	if st.Code == wire.OK && !cs.desc.ServerStreams && cs.recvN == 0 {
+		st = cardinalityViolation("the server ended the call with OK but no response message")
+	}
+	return st
 }
 
 // readAhead sizes the message reader's read-ahead buffer, kept inside the

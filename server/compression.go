@@ -32,16 +32,10 @@ func (st *Stream) RecvMsgCompressed(m proto.Message) (compressed bool, err error
 		return false, err
 	}
 	st.gotRequest = true
-	extra, _, err := st.reader.ReadMessage(nil)
-	bufpool.PutSlice(extra)
-	switch {
-	case err == io.EOF:
-		return compressed, nil
-	case err == nil:
-		return false, wire.Errorf(wire.Unimplemented, "request cardinality violation: the client sent more than the one request message %s requires", st.method)
-	default:
-		return false, st.recvError(err)
+	if err := st.onlyRequest(); err != nil {
+		return false, err
 	}
+	return compressed, nil
 }
 
 // recvMsgCompressed is recvMsg keeping the Compressed-Flag.

@@ -14,7 +14,8 @@ import (
 // once whole and once cut into frames at the given steps. Whatever the bytes,
 // the trace must not panic, and since "DATA frame boundaries have no relation
 // to Length-Prefixed-Message boundaries", the messages it finds, with their
-// prefixes and decoded text, must be the same however the payload was cut.
+// prefixes and decoded text, must be the same however the payload was cut,
+// with SummarizeData too.
 func FuzzReassembly(f *testing.F) {
 	// Seeds are in testdata/fuzz/FuzzReassembly: two results, a split
 	// prefix, a zero-length message, an invalid flag, a truncated message.
@@ -27,15 +28,20 @@ func FuzzReassembly(f *testing.F) {
 		if whole != cut {
 			t.Fatalf("messages differ when the payload is cut at steps %v:\nwhole:\n%s\ncut:\n%s", steps, whole, cut)
 		}
+		summarized := messagesOnly(reassemble(t, payload, steps, trace.SummarizeData()))
+		if whole != summarized {
+			t.Fatalf("messages differ with SummarizeData when the payload is cut at steps %v:\nwhole:\n%s\nsummarized:\n%s", steps, whole, summarized)
+		}
 	})
 }
 
 // reassemble traces a GetUsers call whose response payload comes in DATA
 // frames of the sizes in steps (cycled; a zero step is one byte), or in one
 // frame when steps is empty, and then the trailers.
-func reassemble(t *testing.T, payload, steps []byte) string {
+func reassemble(t *testing.T, payload, steps []byte, opts ...trace.Option) string {
 	var buf bytes.Buffer
-	c := trace.New(&buf, trace.OmitTimes(), trace.MaxMessageSize(1024)).Conn(trace.Client, "a", "b", time.Now())
+	opts = append([]trace.Option{trace.OmitTimes(), trace.MaxMessageSize(1024)}, opts...)
+	c := trace.New(&buf, opts...).Conn(trace.Client, "a", "b", time.Now())
 	c.ObserveFrame(requestHeaders(true, 1, "/users.Users/GetUsers"))
 	c.ObserveFrame(headersEv(false, 1, 0, ":status", "200", "grpc-encoding", "gzip"))
 	rest := payload

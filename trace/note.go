@@ -43,6 +43,7 @@ func (t *Tracer) Close() error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.flushRun() // a run of DATA frames held back (SummarizeData)
 	var errs []error
 	for _, o := range t.outs {
 		errs = append(errs, o.close())

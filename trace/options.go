@@ -18,6 +18,9 @@ type config struct {
 	maxMessage int
 	outs       []output                                                 // JSONTo, HTMLTo
 	findMethod func(path string) (protoreflect.MethodDescriptor, error) // FindMethods
+	// summarizeData shows runs of DATA frames in the middle of one
+	// message as one line (SummarizeData).
+	summarizeData bool
 }
 
 func defaultConfig() config {

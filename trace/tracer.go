@@ -57,6 +57,11 @@ type Tracer struct {
 	// closers are what Close closes after the outputs: the files
 	// FlagTracer opened.
 	closers []io.Closer
+
+	// With SummarizeData: the run of DATA frames being summarised, and
+	// scratch for the frames it absorbs. Guarded by mu.
+	run     dataRun
+	scratch []byte
 }
 
 // maxKeptBuf is the largest scratch buffer a Tracer keeps between frames;
@@ -84,6 +89,7 @@ func New(w io.Writer, opts ...Option) *Tracer {
 func (t *Tracer) Conn(side Side, local, remote string, start time.Time) *ConnTrace {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.flushRun()
 	t.conns++
 	c := &ConnTrace{t: t, id: t.conns, side: side, start: start, streams: make(map[uint32]*stream)}
 	now := time.Now()
@@ -139,12 +145,32 @@ func (c *ConnTrace) ObserveFrame(ev *observe.FrameEvent) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.outs) == 0 {
+		if t.cfg.summarizeData {
+			if ok, _ := c.absorb(ev); ok {
+				return
+			}
+			t.flushRun()
+		}
 		t.write(c.appendFrame(t.buf[:0], ev))
 		return
 	}
+	// The structured outputs get every frame, summarised in the text or
+	// not: they are for tools and for the drawing, which lays out frames
+	// one by one.
 	r := &t.rec
 	r.reset(ev)
 	c.rec = r
+	if t.cfg.summarizeData {
+		if ok, text := c.absorb(ev); ok {
+			c.rec = nil
+			r.text = text
+			for _, o := range t.outs {
+				o.frame(c, r)
+			}
+			return
+		}
+		t.flushRun()
+	}
 	b := c.appendFrame(t.buf[:0], ev)
 	c.rec = nil
 	r.text = b

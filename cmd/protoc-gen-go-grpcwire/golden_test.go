@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/types/pluginpb"
 
 	"grpcwire/cmd/protoc-gen-go-grpcwire/internal/testpb"
+	"grpcwire/filespb"
 	"grpcwire/health/grpc_health_v1"
 	"grpcwire/internal/testkit/gentest"
 	"grpcwire/interop/grpc_testing"
@@ -45,6 +46,7 @@ var goldens = []struct {
 	{grpc_health_v1.File_health_grpc_health_v1_health_proto, "health/grpc_health_v1/health_grpcwire.pb.go"},
 	{grpc_reflection_v1.File_reflection_grpc_reflection_v1_reflection_proto, "reflection/grpc_reflection_v1/reflection_grpcwire.pb.go"},
 	{grpc_reflection_v1alpha.File_reflection_grpc_reflection_v1alpha_reflection_proto, "reflection/grpc_reflection_v1alpha/reflection_grpcwire.pb.go"},
+	{filespb.File_files_proto, "filespb/files_grpcwire.pb.go"},
 }
 
 // update rewrites the committed stubs instead of comparing them. It needs no

@@ -11,10 +11,18 @@ import (
 )
 
 // TestMain lets the test binary be a bench server process when
-// TestProcLauncher starts it, the way cmd/bench starts itself.
+// TestProcLauncher starts it, and a files role when TestFilesSection does,
+// the way cmd/bench starts itself.
 func TestMain(m *testing.M) {
-	if os.Getenv(testRoleEnv) == "server" {
+	switch os.Getenv(testRoleEnv) {
+	case "server":
 		if err := ServerMain(os.Args[1:], os.Stdin, os.Stdout); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	case "files":
+		if err := FilesRoleMain(os.Args[1:]); err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(1)
 		}

@@ -26,7 +26,7 @@ const (
 	DefaultIdleStreams = 10000
 )
 
-// Settings of the -quick mode, which tries the whole harness in under a
+// Settings of the -quick mode, which tries the whole harness in about a
 // minute; its numbers are too short-lived to quote.
 const (
 	QuickRounds      = 3

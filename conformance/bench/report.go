@@ -65,6 +65,9 @@ func (r *Results) Markdown(w io.Writer) {
 	if len(r.TCP) > 0 {
 		r.tcpSection(w)
 	}
+	if r.Files != nil {
+		r.filesSection(w)
+	}
 	r.failures(w)
 }
 
@@ -287,6 +290,9 @@ func (r *Results) failures(w io.Writer) {
 		if e != "" {
 			lines = append(lines, fmt.Sprintf("- round %d, raw TCP: %s", i+1, e))
 		}
+	}
+	if r.Files != nil {
+		lines = append(lines, r.Files.fileFailures()...)
 	}
 	if len(lines) == 0 {
 		return

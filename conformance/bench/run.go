@@ -50,6 +50,9 @@ type Config struct {
 	// run was started, for the report.
 	Generator string
 	Command   string
+	// Files, when set, runs the files section: a file moved up and down
+	// with grpcwire's programs, the same service on grpc-go, and raw TCP.
+	Files *FilesConfig
 }
 
 func (cfg Config) serverLoad() string {
@@ -92,6 +95,8 @@ type Results struct {
 	// TCPErr says why a round has none.
 	TCP    []float64
 	TCPErr []string
+	// Files is the files section's, when it ran.
+	Files *FileResults
 }
 
 // Run runs every section's measurements for every round and returns them.
@@ -125,6 +130,12 @@ func Run(cfg Config) (*Results, error) {
 	}
 	if cfg.Clients {
 		res.Clients = newCmp()
+	}
+	if fc := cfg.Files; fc != nil {
+		res.Files = &FileResults{Size: fc.Size, RSSSizes: fc.RSSSizes, Dir: fc.Dir, RSS: map[int64]map[string]map[string]Transfer{}, Pinning: "not pinned"}
+		if fc.Taskset != "" {
+			res.Files.Pinning = fmt.Sprintf("server on CPU %d, client on CPU %d (taskset), GOMAXPROCS=1 each", fc.ServerCPU, fc.ClientCPU)
+		}
 	}
 	progress := func(format string, args ...any) {
 		if cfg.Progress != nil {
@@ -160,6 +171,9 @@ func Run(cfg Config) (*Results, error) {
 					progress("%s client %-8s %-22s %s", round, impl, w.Name, progressLine(w, m, m.Client))
 				}
 			}
+		}
+		if cfg.Files != nil {
+			runFiles(cfg.Files, res.Files, r, progress)
 		}
 		if cfg.Memory {
 			var pair [2]MemoryMeasurement

@@ -2,7 +2,7 @@
 // grpc-go (package bench) and prints a Markdown report:
 //
 //	cd conformance && go run ./cmd/bench            # full run, several minutes
-//	cd conformance && go run ./cmd/bench -quick     # everything once over, under a minute
+//	cd conformance && go run ./cmd/bench -quick     # everything once over, about a minute
 //
 // -out bench/RESULTS.md writes the report over the committed full run, and
 // is refused for a smaller one (-quick, fewer rounds, a subset).
@@ -23,6 +23,12 @@
 // server of the servers section write CPU and allocation profiles there.
 // -grpcgo-window N is a diagnostic: it gives grpc-go's client and server
 // static windows, which turns off grpc-go's BDP estimator and its PINGs.
+//
+// The files section moves a file (-files-size, 1 GiB) up and down with
+// grpcwire's files-server and files programs, the same service on grpc-go,
+// and raw TCP, and compares the peak memory of the transfers of files of
+// -files-rss sizes (256 MiB and 4 GiB); the files go under -files-dir
+// (/dev/shm when it exists).
 package main
 
 import (
@@ -50,8 +56,15 @@ const (
 )
 
 func main() {
-	if os.Getenv(roleEnv) == "server" {
+	switch os.Getenv(roleEnv) {
+	case "server":
 		if err := bench.ServerMain(os.Args[1:], os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	case "files":
+		if err := bench.FilesRoleMain(os.Args[1:]); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -67,10 +80,13 @@ func run() error {
 	rounds := flag.Int("rounds", bench.DefaultRounds, "A/B rounds (at least 3 for a median worth quoting)")
 	duration := flag.Duration("duration", bench.DefaultDuration, "measured window of each workload, and of raw TCP")
 	warmup := flag.Duration("warmup", bench.DefaultWarmup, "unmeasured run before each window")
-	quick := flag.Bool("quick", false, fmt.Sprintf("try everything in under a minute: %d rounds of %v windows after %v, %d idle conns, %d idle streams (overrides those flags)",
+	quick := flag.Bool("quick", false, fmt.Sprintf("try everything in about a minute: %d rounds of %v windows after %v, %d idle conns, %d idle streams, a 64 MiB file (overrides those flags)",
 		bench.QuickRounds, bench.QuickDuration, bench.QuickWarmup, bench.QuickIdleConns, bench.QuickIdleStreams))
 	workloads := flag.String("workloads", "all", "comma-separated workload names, or all")
 	sections := flag.String("sections", allSections, "comma-separated sections to run")
+	filesSize := flag.Int64("files-size", bench.DefaultFileSize, "bytes of the file the files section moves up and down (-quick: 64 MiB)")
+	filesRSS := flag.String("files-rss", "256MiB,4GiB", "sizes of the files whose transfers' peak memory the files section compares (-quick: 16MiB,128MiB)")
+	filesDir := flag.String("files-dir", defaultFilesDir(), "where the files section puts its files (in memory, so that the disk does not set the pace)")
 	conns := flag.Int("conns", bench.DefaultIdleConns, "idle connections of the memory section")
 	streams := flag.Int("streams", bench.DefaultIdleStreams, "idle streams on one connection of the memory section")
 	out := flag.String("out", "", "also write the Markdown report to this file (a file named "+resultsFile+" only for a full run)")
@@ -89,7 +105,7 @@ func run() error {
 		return fmt.Errorf("unexpected arguments %q", flag.Args())
 	}
 	if err := checkOut(*out, runSize{quick: *quick, rounds: *rounds, duration: *duration, warmup: *warmup,
-		conns: *conns, streams: *streams, workloads: *workloads, section: *sections}); err != nil {
+		conns: *conns, streams: *streams, workloads: *workloads, section: *sections, filesSize: *filesSize}); err != nil {
 		return err
 	}
 
@@ -124,8 +140,11 @@ func run() error {
 		cfg.Rounds, cfg.Duration, cfg.Warmup = bench.QuickRounds, bench.QuickDuration, bench.QuickWarmup
 		cfg.IdleConns, cfg.IdleStreams = bench.QuickIdleConns, bench.QuickIdleStreams
 	}
+	filesOn := false
 	for s := range strings.SplitSeq(*sections, ",") {
 		switch strings.TrimSpace(s) {
+		case "files":
+			filesOn = true
 		case "servers":
 			cfg.Servers = true
 		case "clients":
@@ -135,7 +154,7 @@ func run() error {
 		case "tcp":
 			cfg.TCP = true
 		default:
-			return fmt.Errorf("unknown section %q: the sections are servers, clients, memory, tcp", s)
+			return fmt.Errorf("unknown section %q: the sections are servers, clients, memory, tcp, files", s)
 		}
 	}
 	if *profile != "" {
@@ -162,6 +181,14 @@ func run() error {
 		Taskset:        plan.Taskset,
 		MemProfileRate: *memRate,
 		GoWindow:       int32(*goWindow),
+	}
+	if filesOn {
+		fc, err := filesConfig(exe, plan, *filesSize, *filesRSS, *filesDir, *quick)
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(filepath.Dir(fc.Files))
+		cfg.Files = fc
 	}
 	if plan.Gen >= 0 {
 		cfg.Generator = fmt.Sprintf("CPU %d (taskset), GOMAXPROCS=1; %s's client in the servers section", plan.Gen, cfg.ServerLoad)
@@ -236,4 +263,69 @@ func quoteArgs(args []string) string {
 		b.WriteString(a)
 	}
 	return b.String()
+}
+
+// defaultFilesDir is /dev/shm when the machine has it (files in memory),
+// else the temporary directory.
+func defaultFilesDir() string {
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		return "/dev/shm"
+	}
+	return os.TempDir()
+}
+
+// filesConfig builds grpcwire's files programs and describes the files
+// section.
+func filesConfig(exe string, plan bench.PinPlan, size int64, rss, dir string, quick bool) (*bench.FilesConfig, error) {
+	fc := &bench.FilesConfig{
+		Size:      size,
+		Dir:       dir,
+		Exe:       exe,
+		Env:       []string{roleEnv + "=files"},
+		Taskset:   plan.Taskset,
+		ServerCPU: plan.Server,
+		ClientCPU: plan.Gen,
+	}
+	for s := range strings.SplitSeq(rss, ",") {
+		n, err := parseSize(strings.TrimSpace(s))
+		if err != nil {
+			return nil, fmt.Errorf("-files-rss: %w", err)
+		}
+		fc.RSSSizes = append(fc.RSSSizes, n)
+	}
+	if quick {
+		fc.Size, fc.RSSSizes = bench.QuickFileSize, bench.QuickRSSSizes
+	}
+	bin, err := os.MkdirTemp("", "grpcwire-bench-files-")
+	if err != nil {
+		return nil, err
+	}
+	build := exec.Command("go", "build", "-o", bin+string(filepath.Separator), "grpcwire/cmd/files", "grpcwire/cmd/files-server")
+	if out, err := build.CombinedOutput(); err != nil {
+		os.RemoveAll(bin)
+		return nil, fmt.Errorf("building grpcwire's files programs: %v\n%s", err, out)
+	}
+	fc.Files, fc.FilesServer = filepath.Join(bin, "files"), filepath.Join(bin, "files-server")
+	return fc, nil
+}
+
+// parseSize reads a size such as 4GiB, 256MiB or 1048576.
+func parseSize(s string) (int64, error) {
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			v, err := strconv.ParseInt(n, 10, 64)
+			if err != nil || v <= 0 {
+				return 0, fmt.Errorf("%q is not a size such as 256MiB", s)
+			}
+			return v * u.mult, nil
+		}
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("%q is not a size such as 256MiB", s)
+	}
+	return v, nil
 }

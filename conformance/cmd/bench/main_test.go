@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"grpcwire/conformance/bench"
 )
 
 // runMainEnv makes the test binary run the program's main instead of the
@@ -44,6 +46,7 @@ func TestQuickRunNeverOverwritesResults(t *testing.T) {
 		{"-out", results, "-workloads", "unary-small"},
 		{"-out", results, "-sections", "memory"},
 		{"-out", results, "-conns", "10"},
+		{"-out", results, "-files-size", "1048576"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
@@ -74,13 +77,13 @@ func TestQuickRunNeverOverwritesResults(t *testing.T) {
 // other names for any run, pass the check.
 func TestFullRunMayWriteResults(t *testing.T) {
 	full := runSize{rounds: 3, duration: 2 * time.Second, warmup: 500 * time.Millisecond,
-		conns: 1000, streams: 10000, workloads: "all", section: "tcp, memory,clients,servers"}
+		conns: 1000, streams: 10000, workloads: "all", section: "tcp, memory,clients,servers,files", filesSize: bench.DefaultFileSize}
 	for _, tc := range []struct {
 		out string
 		r   runSize
 	}{
 		{"bench/RESULTS.md", full},
-		{"RESULTS.md", runSize{rounds: 5, duration: 3 * time.Second, warmup: time.Second, conns: 2000, streams: 20000, section: allSections}},
+		{"RESULTS.md", runSize{rounds: 5, duration: 3 * time.Second, warmup: time.Second, conns: 2000, streams: 20000, section: allSections, filesSize: 2 * bench.DefaultFileSize}},
 		{"/tmp/quick.md", runSize{quick: true, rounds: 1, section: "memory"}},
 		{"", runSize{quick: true}},
 	} {

@@ -20,10 +20,11 @@ type runSize struct {
 	duration, warmup   time.Duration
 	conns, streams     int
 	workloads, section string
+	filesSize          int64
 }
 
 // allSections are the sections of a full run, as -sections lists them.
-const allSections = "servers,clients,memory,tcp"
+const allSections = "servers,clients,memory,tcp,files"
 
 // smaller says how the run is smaller than a full one, or "" when it is
 // not.
@@ -49,6 +50,9 @@ func (r runSize) smaller() string {
 	}
 	if w := strings.TrimSpace(r.workloads); w != "" && w != "all" {
 		why = append(why, "-workloads "+w)
+	}
+	if r.filesSize < bench.DefaultFileSize {
+		why = append(why, fmt.Sprintf("-files-size %d", r.filesSize))
 	}
 	if !sameSections(r.section, allSections) {
 		why = append(why, "-sections "+r.section)
