@@ -59,6 +59,7 @@ c1 -> DATA          stream=1 len=4469
 c1 -> DATA          stream=1 flags=END_STREAM len=10  # EOS
       Length-Prefixed-Message Compressed-Flag=0 Message-Length=5
         (not decoded: service grpcwire.testing.Test is not in this program's protobuf registry)
+        its 5 bytes: 0a 03 65 6e 64
 `
 	if got != want {
 		t.Errorf("summarised trace:\n%s\n%s", got, diffLines(got, want))
