@@ -67,8 +67,8 @@ type methodFinder struct {
 	// reflection, the target down): every service counts as failed with
 	// it, for reflectionRetry.
 	unasked *failedLookup
-	closed   bool
-	wg       sync.WaitGroup // the background lookups
+	closed  bool
+	wg      sync.WaitGroup // the background lookups
 }
 
 // failedLookup is a service that could not be looked up.
