@@ -146,6 +146,10 @@ func (p *proxy) run(ctx context.Context) error {
 	fmt.Fprintf(p.io.err, "grpcwire proxy: listening on %s (%s), forwarding to %s (%s)\n",
 		ln.Addr(), p.listenMode(), p.target, p.targetMode())
 
+	// Learn the target's services before the first connection is
+	// accepted, so that the trace decodes the first calls and no lookup
+	// ever waits in the forwarding path (see methodFinder).
+	methods.warm()
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
 	var wg sync.WaitGroup

@@ -21,10 +21,13 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"grpcwire/client"
 	"grpcwire/internal/testkit/h2test"
 	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/reflection"
+	rpb "grpcwire/reflection/grpc_reflection_v1"
 	"grpcwire/server"
 	"grpcwire/trace/tracetest"
 	"grpcwire/userspb"
@@ -522,4 +525,58 @@ func TestProxyUsage(t *testing.T) {
 		expect(t, r, exitUsage, tc.want)
 	}
 	expect(t, grpcwire(t, "", "-h"), exitOK, "grpcwire proxy    [flags] -listen HOST:PORT TARGET\n", "\tproxy     forward a client's connections to a server, tracing both sides\n")
+}
+
+// TestProxyNeverWaitsForReflection: a target whose reflection lists its
+// services but never describes them holds up neither the proxy's first
+// connection (the warm-up gives up at its bound) nor any call through it:
+// the trace shows the messages as bytes and says why, while the lookup goes
+// on in the background. With the lookups' own bound stretched to an hour, a
+// proxy that waited for them in the forwarding path would hang every call
+// past the test's deadline.
+func TestProxyNeverWaitsForReflection(t *testing.T) {
+	h2test.VerifyNoLeaks(t)
+	savedTimeout, savedWarmup := reflectionTimeout, reflectionWarmup
+	reflectionTimeout, reflectionWarmup = time.Hour, 100*time.Millisecond
+	t.Cleanup(func() { reflectionTimeout, reflectionWarmup = savedTimeout, savedWarmup })
+
+	hung := make(chan struct{})
+	stuck := server.BidiStreamingMethod("ServerReflectionInfo", func(st server.BidiStreamingServer[rpb.ServerReflectionRequest, rpb.ServerReflectionResponse]) error {
+		for {
+			req, err := st.Recv()
+			if err != nil {
+				return nil
+			}
+			if req.GetListServices() == "" {
+				// A question about a symbol: never answered, until
+				// the test ends.
+				select {
+				case <-hung:
+				case <-st.Context().Done():
+				}
+				return nil
+			}
+			list := &rpb.ListServiceResponse{Service: []*rpb.ServiceResponse{{Name: testsvc.Name}}}
+			if err := st.Send(&rpb.ServerReflectionResponse{MessageResponse: &rpb.ServerReflectionResponse_ListServicesResponse{ListServicesResponse: list}}); err != nil {
+				return nil
+			}
+		}
+	})
+	srv := server.New()
+	srv.Register((&testsvc.Service{}).Desc())
+	srv.Register(&server.ServiceDesc{Name: "grpc.reflection.v1.ServerReflection", Methods: []server.MethodDesc{stuck}})
+	addr := testsvc.Serve(t, srv)
+	defer close(hung) // before the server's Stop, which Serve's cleanup runs
+
+	p := startProxy(t, "-plaintext", "-trace-times=false", addr)
+	cc := testsvc.Dial(t, p.addr)
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	defer cancel()
+	for i := range 3 {
+		res, err := client.Unary[wrapperspb.StringValue, wrapperspb.StringValue](ctx, cc, testsvc.EchoPath, wrapperspb.String("through"))
+		if err != nil || res.GetValue() != "through" {
+			t.Fatalf("call %d through the proxy: %v, %v", i, res, err)
+		}
+	}
+	p.waitTrace(t, "looked up through the server's reflection")
 }
