@@ -2,86 +2,12 @@ package transport
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
+	"grpcwire/observe"
 	"time"
 
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/hpack"
 )
-
-// OpenStream starts a client stream: it queues the request headers and, if
-// data is not nil, one chunk of DATA (buf, if not nil, is its pooled buffer);
-// end sets END_STREAM on the last frame. The writer gives the stream its id
-// when the peer's MAX_CONCURRENT_STREAMS allows, so OpenStream never blocks
-// on it. It fails with an error matching ErrUnprocessed once the connection
-// is going away or closed: the call may be retried on another connection.
-func (c *Conn) OpenStream(hdr []hpack.HeaderField, data []byte, buf *[]byte, end bool) (*Stream, error) {
-	c.mu.Lock()
-	gone := c.goAwayRecv || c.closed.Load()
-	c.mu.Unlock()
-	if gone {
-		return nil, fmt.Errorf("%w: the connection is going away", ErrUnprocessed)
-	}
-	s := newStream(c)
-	s.headerDone = make(chan struct{})
-	s.queued.Store(int64(len(data)))
-	if end {
-		s.sendErr = ErrStreamDone
-	}
-	var err error
-	if data == nil {
-		err = c.q.push1(writeReq{kind: reqOpen, s: s, fields: hdr, end: end})
-	} else {
-		err = c.q.pushN(
-			writeReq{kind: reqOpen, s: s, fields: hdr},
-			writeReq{kind: reqData, s: s, data: data, buf: buf, end: end},
-		)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: the connection is closed", ErrUnprocessed)
-	}
-	return s, nil
-}
-
-// CanOpen reports whether new streams may still start on the connection.
-func (c *Conn) CanOpen() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return !c.goAwayRecv && !c.closed.Load() && !c.draining
-}
-
-// Ping sends a PING and waits for its ACK or ctx's end.
-func (c *Conn) Ping(ctx context.Context) error {
-	var data [8]byte
-	rand.Read(data[:])
-	ch := make(chan struct{})
-	c.mu.Lock()
-	if c.closed.Load() {
-		c.mu.Unlock()
-		return &ConnError{Err: errClosedLocally}
-	}
-	if c.pingWaiters == nil {
-		c.pingWaiters = make(map[[8]byte]chan struct{})
-	}
-	c.pingWaiters[data] = ch
-	c.mu.Unlock()
-	if err := c.q.push1(writeReq{kind: reqPing, ping: data}); err != nil {
-		return &ConnError{Err: err}
-	}
-	select {
-	case <-ch:
-		if c.closed.Load() {
-			return &ConnError{Err: c.Err()}
-		}
-		return nil
-	case <-ctx.Done():
-		c.mu.Lock()
-		delete(c.pingWaiters, data)
-		c.mu.Unlock()
-		return ctx.Err()
-	}
-}
 
 // GracefulShutdown is a server's graceful close (RFC 9113 §6.8, and gRPC's
 // two-phase GOAWAY): a GOAWAY with the largest stream id and a PING tell the
@@ -163,4 +89,103 @@ func (c *Conn) waitDone(ctx context.Context) {
 		c.Close()
 		<-c.wdone
 	}
+}
+
+// fatal ends the connection because of a protocol error: it queues GOAWAY
+// with code and debug, gives the writer a bounded time to send it, and shuts
+// the connection down.
+func (c *Conn) fatal(code http2.ErrCode, debug string, err error) {
+	last := c.markGoAway()
+	done := make(chan struct{})
+	if c.q.push1(writeReq{kind: reqGoAway, n: last, code: code, debug: []byte(debug), done: done}) == nil {
+		t := time.NewTimer(goAwayFlushBound)
+		select {
+		case <-done:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	c.log.Info("grpcwire: closing connection", "remote", c.nc.RemoteAddr().String(), "code", code.String(), "reason", debug)
+	c.shutdown(err)
+}
+
+// markGoAway notes that this side is sending GOAWAY with the highest
+// stream id the peer has opened, so that later streams are refused, and
+// returns that id.
+func (c *Conn) markGoAway() uint32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.goAwaySent = true
+	c.goAwayLastID = c.maxPeerStreamID
+	return c.goAwayLastID
+}
+
+// processGoAway notes that the peer will process no stream above
+// LastStreamID: on a client, those streams fail as unprocessed (safe to
+// retry) and no new stream starts here.
+func (c *Conn) processGoAway(f *http2.GoAwayFrame) error {
+	debug := append([]byte(nil), f.DebugData()...)
+	if c.observing() {
+		c.observe(&observe.FrameEvent{Header: f.FrameHeader, LastStreamID: f.LastStreamID, ErrCode: f.ErrCode, DebugData: debug})
+	}
+	c.mu.Lock()
+	c.goAwayRecv = true
+	c.peerGoAwayID = f.LastStreamID
+	var refused []*Stream
+	if !c.isServer {
+		for id, s := range c.streams {
+			if id > f.LastStreamID {
+				refused = append(refused, s)
+			}
+		}
+	}
+	empty := len(c.streams) == 0
+	c.mu.Unlock()
+	gerr := http2.GoAwayError{LastStreamID: f.LastStreamID, ErrCode: f.ErrCode, DebugData: string(debug)}
+	for _, s := range refused {
+		s.state.Or(stReset)
+		s.abort(fmt.Errorf("%w: %w", ErrUnprocessed, gerr))
+		c.q.push1(writeReq{kind: reqRST, s: s, code: http2.ErrCodeCancel, ack: true})
+		c.removeStream(s)
+	}
+	if c.cfg.OnGoAway != nil {
+		c.cfg.OnGoAway(f.LastStreamID, f.ErrCode, debug)
+	}
+	if f.ErrCode != http2.ErrCodeNo {
+		c.log.Info("grpcwire: peer sent GOAWAY", "remote", c.nc.RemoteAddr().String(), "code", f.ErrCode.String(), "debug", string(debug))
+	}
+	if !c.isServer && empty {
+		c.drained()
+	}
+	return nil
+}
+
+// drained ends a connection that is going away once its last stream is done:
+// the writer flushes what it has, then closes.
+func (c *Conn) drained() {
+	c.q.push1(writeReq{kind: reqClose})
+}
+
+// connError ends the connection because of an error the writer found in the
+// peer's behaviour: GOAWAY with code, then shutdown.
+func (w *writer) connError(code http2.ErrCode, debug string, err error) {
+	c := w.c
+	w.writeGoAway(c.markGoAway(), code, []byte(debug))
+	c.log.Info("grpcwire: closing connection", "remote", c.nc.RemoteAddr().String(), "code", code.String(), "reason", debug)
+	if w.err == nil {
+		w.err = err
+	}
+	c.shutdown(err)
+}
+
+// writeGoAway writes GOAWAY and flushes at once: the peer should learn of
+// it before anything else happens to the connection.
+func (w *writer) writeGoAway(last uint32, code http2.ErrCode, debug []byte) error {
+	if err := w.fr.WriteGoAway(last, code, debug); err != nil {
+		return err
+	}
+	if w.c.observing() {
+		w.c.observe(&observe.FrameEvent{Sent: true, Header: frameHeader(http2.FrameGoAway, 0, 0, uint32(8+len(debug))), LastStreamID: last, ErrCode: code, DebugData: debug})
+	}
+	return w.bw.Flush()
 }

@@ -2,7 +2,6 @@ package transport
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -27,9 +26,6 @@ type keepalive struct {
 	lastPeerPing time.Time
 	strikes      int
 }
-
-// errKeepaliveTimeout ends a connection whose peer stopped answering.
-var errKeepaliveTimeout = errors.New("keepalive: the peer did not answer a PING within the timeout")
 
 // pingTimeoutDefault is the keepalive timeout when none is configured
 // (doc/keepalive.md: KEEPALIVE_TIMEOUT, 20 seconds).

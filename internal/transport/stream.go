@@ -206,20 +206,6 @@ func (s *Stream) Read(p []byte) (int, error) {
 	}
 }
 
-// consumedLocked notes n more bytes consumed and returns the WINDOW_UPDATE
-// increment to send, if the consumed bytes reached a quarter of the window
-// (fewer, larger updates; the peer never stalls before a quarter is free).
-func (s *Stream) consumedLocked(n int64) int64 {
-	s.unacked += n
-	if (s.recvErr != nil && s.recvErr != errReleased) || s.unacked < int64(s.conn.cfg.InitialWindowSize)/4 {
-		return 0
-	}
-	incr := s.unacked
-	s.unacked = 0
-	s.recvWindow += incr
-	return incr
-}
-
 // deliver appends received bytes (reader goroutine). frameLen is the whole
 // DATA payload length, which counts against the window even when padding
 // makes data shorter. It reports false when the peer overran the stream's
@@ -375,55 +361,6 @@ func (s *Stream) setHeader(fields []hpack.HeaderField) {
 	close(s.headerDone)
 }
 
-// admit takes n bytes of send quota, waiting while the stream already has
-// SendQuota bytes queued (one write may overshoot the quota, so a message
-// larger than the quota is never stuck), and with end marks the send side
-// as ended so that later writes fail. One critical section does both: this
-// runs for every message.
-func (s *Stream) admit(n int, end bool) error {
-	quota := int64(s.conn.cfg.SendQuota)
-	s.mu.Lock()
-	for n > 0 && s.queued.Load() >= quota && s.sendErr == nil {
-		if s.sendWait == nil {
-			s.sendWait = make(chan struct{}, 1)
-		}
-		s.sendWaiting.Store(true)
-		if s.queued.Load() < quota {
-			break // the writer released some meanwhile
-		}
-		ch := s.sendWait
-		s.mu.Unlock()
-		<-ch
-		s.mu.Lock()
-	}
-	if err := s.sendErr; err != nil {
-		s.mu.Unlock()
-		return err
-	}
-	if end {
-		s.sendErr = ErrStreamDone
-	}
-	s.queued.Add(int64(n))
-	s.mu.Unlock()
-	return nil
-}
-
-// release gives back n bytes of send quota (writer goroutine). It takes no
-// lock unless a writer of the stream waits for quota.
-func (s *Stream) release(n int) {
-	if n == 0 {
-		return
-	}
-	if s.queued.Add(-int64(n)) < int64(s.conn.cfg.SendQuota) && s.sendWaiting.Load() {
-		s.sendWaiting.Store(false)
-		// sendWait was made before sendWaiting was set.
-		select {
-		case s.sendWait <- struct{}{}:
-		default:
-		}
-	}
-}
-
 // WriteHeaders queues a HEADERS frame (with CONTINUATION frames if the block
 // is larger than the peer's MAX_FRAME_SIZE). end sets END_STREAM: trailers,
 // or a Trailers-Only response.
@@ -496,34 +433,4 @@ func (s *Stream) Cancel(code http2.ErrCode) {
 	}
 	s.abort(ErrStreamCanceled)
 	s.conn.q.push1(writeReq{kind: reqRST, s: s, code: code})
-}
-
-var (
-	// ErrStreamDone is returned by writes after the stream's send side has
-	// ended (END_STREAM queued or sent, or the peer completed the stream).
-	ErrStreamDone = errors.New("grpcwire/transport: stream already ended")
-	// ErrStreamCanceled is what a stream reset by this side reports.
-	ErrStreamCanceled = errors.New("grpcwire/transport: stream canceled")
-	// ErrUnprocessed wraps the failure of a stream the peer never
-	// processed (it was above the peer's GOAWAY, or refused): it is safe to
-	// retry on another connection.
-	ErrUnprocessed = errors.New("grpcwire/transport: stream not processed by the peer")
-	// ErrHeaderListTooLarge matches the failure of a stream whose header
-	// block was not sent because it exceeds the peer's
-	// SETTINGS_MAX_HEADER_LIST_SIZE: sending it again would fail again.
-	ErrHeaderListTooLarge = errors.New("grpcwire/transport: header list too large for the peer")
-
-	errReleased    = errors.New("grpcwire/transport: stream released")
-	errDrained     = errors.New("grpcwire/transport: connection drained after GOAWAY")
-	errQueueClosed = errors.New("grpcwire/transport: connection closing")
-)
-
-// IsUnprocessed reports whether err means the peer never processed the
-// stream: GOAWAY above it, or RST_STREAM(REFUSED_STREAM).
-func IsUnprocessed(err error) bool {
-	if errors.Is(err, ErrUnprocessed) {
-		return true
-	}
-	var se http2.StreamError
-	return errors.As(err, &se) && se.Code == http2.ErrCodeRefusedStream
 }
