@@ -1,9 +1,13 @@
 package transport
 
 import (
-	"grpcwire/internal/bufpool"
 	"net"
+
+	"grpcwire/internal/bufpool"
 )
+
+// The writev batcher: the writer's frames gather here and leave in one
+// writev per flush (batch.go is below the HTTP/2 level: it knows bytes).
 
 // batchWriter gathers frames until the writer flushes, then writes them with
 // one writev. Small writes (frame headers, HEADERS blocks, control frames)

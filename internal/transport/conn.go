@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"grpcwire/observe"
 	"log/slog"
 	"net"
 	"sync"
@@ -10,6 +9,8 @@ import (
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"grpcwire/observe"
 )
 
 // Config shapes one connection. The server and client packages fill every

@@ -3,13 +3,18 @@ package transport
 import (
 	"encoding/binary"
 	"fmt"
-	"grpcwire/internal/bufpool"
-	"grpcwire/observe"
 	"io"
 	"time"
 
 	"golang.org/x/net/http2"
+
+	"grpcwire/internal/bufpool"
+	"grpcwire/observe"
 )
+
+// DATA frames, RFC 9113 §6.1, in (processData: read straight into a pooled
+// buffer the stream keeps until read) and out (writeData: a hand-written
+// frame header and the payload referenced, not copied, into the batch).
 
 // processData handles a DATA frame. The payload is read straight from the
 // connection buffer into a pooled buffer that the stream keeps until read.

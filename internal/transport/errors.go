@@ -8,6 +8,11 @@ import (
 	"golang.org/x/net/http2"
 )
 
+// The transport's error values. Streams and connections fail with these;
+// the server and client turn them into gRPC statuses (the server's and
+// client's status mapping; wire.StatusOf). Match them with errors.Is and
+// errors.As.
+
 // ConnError is the error streams see when their connection ended.
 type ConnError struct {
 	Err error // why the connection ended

@@ -2,11 +2,23 @@ package transport
 
 import (
 	"fmt"
-	"grpcwire/internal/bufpool"
-	"grpcwire/observe"
 
 	"golang.org/x/net/http2"
+
+	"grpcwire/internal/bufpool"
+	"grpcwire/observe"
 )
+
+// Flow control, RFC 9113 §5.2 and §6.9, both ways, and the writer's send
+// scheduler. Receiving: the connection window is credited as DATA arrives
+// (creditConn) and each stream's as the application reads (consumedLocked;
+// Stream.Read), with a WINDOW_UPDATE once a quarter of a window is used.
+// Sending: the writer owns the connection and stream send windows, applies
+// the peer's WINDOW_UPDATEs (peerWindow) and writes queued DATA round robin
+// over the streams that have window (schedule, writeReady, writeStream);
+// streams without window wait in the stalled list. Above the windows, a
+// per-stream send quota (admit, release) blocks a writer whose peer stops
+// reading instead of buffering without bound.
 
 // creditConn counts n received bytes against the connection window and
 // returns them with a WINDOW_UPDATE once a quarter of the window is used.

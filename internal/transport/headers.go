@@ -3,14 +3,22 @@ package transport
 import (
 	"errors"
 	"fmt"
-	"grpcwire/internal/bufpool"
-	"grpcwire/observe"
 	"io"
 	"strconv"
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"grpcwire/internal/bufpool"
+	"grpcwire/observe"
 )
+
+// HEADERS frames, RFC 9113 §6.2 and §8.1, once their block is decoded
+// (headerblock.go): on a server, opening a stream for a request (with the
+// request checks of §8.2 and §8.3.1) and a request's trailers; on a client,
+// a response's headers, 1xx responses, trailers and Trailers-Only
+// (PROTOCOL-HTTP2.md). Writing: HPACK encoding into HEADERS plus
+// CONTINUATION frames, within the peer's SETTINGS_MAX_HEADER_LIST_SIZE.
 
 // processHeadersFrame reads a HEADERS frame's payload itself, as it does
 // for DATA (the Framer would allocate a frame per call), then the rest of

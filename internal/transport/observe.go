@@ -1,11 +1,15 @@
 package transport
 
 import (
-	"grpcwire/observe"
 	"time"
 
 	"golang.org/x/net/http2"
+
+	"grpcwire/observe"
 )
+
+// Reporting frames to the connection's observe.Observer (Config.Observer),
+// which the frame trace is built on.
 
 // observing reports whether an Observer is set.
 func (c *Conn) observing() bool { return c.cfg.Observer != nil }

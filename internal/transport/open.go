@@ -7,6 +7,13 @@ import (
 	"golang.org/x/net/http2/hpack"
 )
 
+// Opening client streams, RFC 9113 §5.1.1: "Streams initiated by a client
+// MUST use odd-numbered stream identifiers", in increasing order. Only the
+// writer assigns ids, in the order it writes the streams' HEADERS, so that
+// they are always increasing on the wire; a stream waits (the writer's
+// waiting list) while the server's SETTINGS_MAX_CONCURRENT_STREAMS is
+// reached or its SETTINGS have not arrived.
+
 // OpenStream starts a client stream: it queues the request headers and, if
 // data is not nil, one chunk of DATA (buf, if not nil, is its pooled buffer);
 // end sets END_STREAM on the last frame. The writer gives the stream its id

@@ -3,11 +3,18 @@ package transport
 import (
 	"context"
 	"crypto/rand"
-	"grpcwire/observe"
 	"time"
 
 	"golang.org/x/net/http2"
+
+	"grpcwire/observe"
 )
+
+// PING, RFC 9113 §6.7: "Receivers of a PING frame that does not include an
+// ACK flag MUST send a PING frame with the ACK flag set in response, with an
+// identical frame payload." Conn.Ping measures a round trip; keepalive.go
+// sends the keepalive pings and enforces the policy on the peer's, flood.go
+// bounds them.
 
 // processPing answers a PING with a PING ACK, or completes a wait for the
 // ACK of ours.

@@ -3,14 +3,23 @@ package transport
 import (
 	"bytes"
 	"fmt"
-	"grpcwire/observe"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/net/http2"
+
+	"grpcwire/observe"
 )
+
+// The connection preface, RFC 9113 §3.4: "In HTTP/2, each endpoint is
+// required to send a connection preface as a final confirmation of the
+// protocol in use ... The client connection preface starts with a sequence
+// of 24 octets ... This sequence MUST be followed by a SETTINGS frame"; "The
+// server connection preface consists of a potentially empty SETTINGS frame
+// that MUST be the first frame the server sends". A server also tells a
+// client that spoke HTTP/1.x or TLS to its cleartext port what went wrong.
 
 // readPreface reads the client connection preface (RFC 9113 §3.4). A peer
 // that speaks HTTP/1.1 instead gets a short HTTP/1.1 answer saying what this

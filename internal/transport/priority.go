@@ -1,10 +1,14 @@
 package transport
 
 import (
-	"grpcwire/observe"
-
 	"golang.org/x/net/http2"
+
+	"grpcwire/observe"
 )
+
+// PRIORITY, RFC 9113 §6.3: the prioritization scheme is deprecated (§5.3.2)
+// and ignored here, but a frame that makes a stream depend on itself is
+// still an error (§5.3.1).
 
 // processPriority checks a PRIORITY frame; priorities are otherwise ignored
 // (RFC 9113 §5.3.2 deprecates the scheme).

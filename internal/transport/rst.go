@@ -2,11 +2,19 @@ package transport
 
 import (
 	"fmt"
-	"grpcwire/observe"
 	"time"
 
 	"golang.org/x/net/http2"
+
+	"grpcwire/observe"
 )
+
+// RST_STREAM, RFC 9113 §6.4 and the stream errors of §5.4.2: "An endpoint
+// that detects a stream error sends a RST_STREAM frame". The reader resets
+// streams for the peer's errors and refuses streams it will not serve; the
+// writer writes the frame. "After sending a RST_STREAM ... the endpoint MUST
+// ignore frames that it receives on closed streams" (§5.1): the ids this
+// side reset recently are remembered for that.
 
 // noteLocalReset remembers that this side reset stream id, so that frames
 // the peer sent before seeing the RST_STREAM are ignored rather than

@@ -2,11 +2,19 @@ package transport
 
 import (
 	"errors"
-	"grpcwire/observe"
 	"time"
 
 	"golang.org/x/net/http2"
+
+	"grpcwire/observe"
 )
+
+// SETTINGS, RFC 9113 §6.5: the reader validates the peer's SETTINGS
+// (§6.5.2's ranges) and hands them to the writer, which applies them to
+// what it writes and acknowledges them: "Upon receiving a SETTINGS frame with
+// the ACK flag set ... Otherwise, the values are applied in the order in
+// which they appear" (§6.5.3). What this side advertises is written with the
+// preface (preface.go).
 
 // processSettings validates the peer's SETTINGS and hands them to the writer,
 // which applies them and sends the ACK.

@@ -2,6 +2,10 @@ package transport
 
 import "golang.org/x/net/http2"
 
+// The stream table and the stream states of RFC 9113 §5.1: idle (an id not
+// yet used), open, half-closed (one END_STREAM seen) and closed (both, or a
+// reset), when a stream leaves the table.
+
 // isIdle reports whether id names a stream that is still idle: one the peer
 // could open but has not (RFC 9113 §5.1), or, for our own ids, one we have
 // not opened.
