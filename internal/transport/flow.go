@@ -32,7 +32,7 @@ func (c *Conn) creditConn(n int64) {
 	incr := c.recvUnacked
 	c.recvUnacked = 0
 	c.recvWindow += incr
-	c.q.push1(writeReq{kind: reqWindowUpdate, n: uint32(incr)})
+	c.q.push1(writeReq{kind: reqWindowUpdate, incr: uint32(incr)})
 }
 
 // processWindowUpdate hands the peer's credit to the writer.
@@ -41,7 +41,7 @@ func (c *Conn) processWindowUpdate(f *http2.WindowUpdateFrame) error {
 		c.observe(&observe.FrameEvent{Header: f.FrameHeader, Increment: f.Increment})
 	}
 	if f.StreamID == 0 {
-		return c.q.push1(writeReq{kind: reqPeerWindow, n: f.Increment})
+		return c.q.push1(writeReq{kind: reqPeerWindow, incr: f.Increment})
 	}
 	s, idle := c.lookup(f.StreamID)
 	if s == nil {
@@ -51,7 +51,7 @@ func (c *Conn) processWindowUpdate(f *http2.WindowUpdateFrame) error {
 		}
 		return nil // closed: RFC 9113 §6.9 says to ignore
 	}
-	return c.q.push1(writeReq{kind: reqPeerWindow, s: s, n: f.Increment})
+	return c.q.push1(writeReq{kind: reqPeerWindow, s: s, incr: f.Increment})
 }
 
 // consumedLocked notes n more bytes consumed and returns the WINDOW_UPDATE
@@ -125,12 +125,12 @@ func (w *writer) writeNow(s *Stream, r *writeReq) bool {
 	if n > int64(w.maxFrame) || n > w.window(s) || n > w.connWindow {
 		return false
 	}
-	w.writeData(s, r.data, r.end)
+	w.writeData(s, r.data, r.endStream)
 	s.sent += n
 	w.connWindow -= n
 	s.release(int(n))
 	w.bw.hold(r.buf)
-	if r.end {
+	if r.endStream {
 		w.endedLocal(s)
 	}
 	return true
@@ -210,7 +210,7 @@ func (w *writer) writeStream(s *Stream) int64 {
 	for w.queuedLen(s) > 0 && w.err == nil {
 		r := &s.wq[s.wqHead]
 		if r.kind == reqHeaders {
-			fields, end := r.fields, r.end
+			fields, end := r.fields, r.endStream
 			*r = writeReq{}
 			s.wqHead++
 			w.writeStreamHeaders(s, fields, end)
@@ -218,11 +218,11 @@ func (w *writer) writeStream(s *Stream) int64 {
 		}
 		// DATA.
 		if len(r.data) == 0 {
-			if r.end {
+			if r.endStream {
 				w.writeData(s, nil, true)
 			}
 			bufpool.Put(r.buf)
-			end := r.end
+			end := r.endStream
 			*r = writeReq{}
 			s.wqHead++
 			if end {
@@ -238,7 +238,7 @@ func (w *writer) writeStream(s *Stream) int64 {
 		if n <= 0 {
 			return written
 		}
-		end := r.end && n == int64(len(r.data))
+		end := r.endStream && n == int64(len(r.data))
 		w.writeData(s, r.data[:n], end)
 		r.data = r.data[n:]
 		s.sent += n

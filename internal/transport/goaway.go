@@ -75,7 +75,7 @@ func (c *Conn) markGoAway(kind goAwayKind) (last uint32, empty, ok bool) {
 func (c *Conn) fatal(code http2.ErrCode, debug string, err error) {
 	last, _, _ := c.markGoAway(goAwayClose)
 	done := make(chan struct{})
-	if c.q.push1(writeReq{kind: reqGoAway, n: last, code: code, debug: []byte(debug), done: done}) == nil {
+	if c.q.push1(writeReq{kind: reqGoAway, lastStreamID: last, code: code, debug: []byte(debug), done: done}) == nil {
 		t := time.NewTimer(goAwayFlushBound)
 		select {
 		case <-done:
@@ -106,7 +106,7 @@ func (w *writer) connError(code http2.ErrCode, debug string, err error) {
 func (c *Conn) CloseWithGoAway(code http2.ErrCode, debug string) {
 	last, _, _ := c.markGoAway(goAwayClose)
 	c.nc.SetWriteDeadline(time.Now().Add(goAwayFlushBound))
-	if c.q.push1(writeReq{kind: reqGoAway, n: last, code: code, debug: []byte(debug), end: true}) != nil {
+	if c.q.push1(writeReq{kind: reqGoAway, lastStreamID: last, code: code, debug: []byte(debug), closeAfter: true}) != nil {
 		c.Close()
 	}
 }
@@ -119,7 +119,7 @@ func (c *Conn) GoAway(code http2.ErrCode, debug string) {
 	if !ok {
 		return
 	}
-	c.q.push1(writeReq{kind: reqGoAway, n: last, code: code, debug: []byte(debug)})
+	c.q.push1(writeReq{kind: reqGoAway, lastStreamID: last, code: code, debug: []byte(debug)})
 	if empty {
 		c.drained()
 	}
@@ -142,7 +142,7 @@ func (c *Conn) gracefulShutdown(ctx context.Context, pingBound time.Duration, de
 		c.waitDone(ctx)
 		return
 	}
-	c.q.push1(writeReq{kind: reqGoAway, n: last, code: http2.ErrCodeNo, debug: []byte(debug)})
+	c.q.push1(writeReq{kind: reqGoAway, lastStreamID: last, code: http2.ErrCodeNo, debug: []byte(debug)})
 
 	// RFC 9113 §6.8: "After allowing time for any in-flight stream creation
 	// (at least one round-trip time), the server MAY send another GOAWAY
@@ -153,7 +153,7 @@ func (c *Conn) gracefulShutdown(ctx context.Context, pingBound time.Duration, de
 	cancel()
 
 	if last, empty, ok := c.markGoAway(goAwayDrain); ok {
-		c.q.push1(writeReq{kind: reqGoAway, n: last, code: http2.ErrCodeNo, debug: []byte(debug)})
+		c.q.push1(writeReq{kind: reqGoAway, lastStreamID: last, code: http2.ErrCodeNo, debug: []byte(debug)})
 		if empty {
 			c.drained()
 		}
@@ -214,7 +214,7 @@ func (c *Conn) processGoAway(f *http2.GoAwayFrame) error {
 	for _, s := range refused {
 		s.state.Or(stReset)
 		s.abort(fmt.Errorf("%w: %w", ErrUnprocessed, gerr))
-		c.q.push1(writeReq{kind: reqRST, s: s, code: http2.ErrCodeCancel, ack: true})
+		c.q.push1(writeReq{kind: reqPeerReset, s: s})
 		c.removeStream(s)
 	}
 	if c.cfg.OnGoAway != nil {

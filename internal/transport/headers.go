@@ -250,7 +250,7 @@ func (c *Conn) processResponseHeaders(f *headerBlock) error {
 			}
 		}
 		if s.state.Load()&stSentEnd == 0 {
-			c.q.push1(writeReq{kind: reqRST, s: s, code: http2.ErrCodeNo})
+			c.q.push1(writeReq{kind: reqReset, s: s, code: http2.ErrCodeNo})
 		}
 		c.recvEnded(s)
 	}

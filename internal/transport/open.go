@@ -35,11 +35,11 @@ func (c *Conn) OpenStream(hdr []hpack.HeaderField, data []byte, buf *[]byte, end
 	}
 	var err error
 	if data == nil {
-		err = c.q.push1(writeReq{kind: reqOpen, s: s, fields: hdr, end: end})
+		err = c.q.push1(writeReq{kind: reqOpen, s: s, fields: hdr, endStream: end})
 	} else {
 		err = c.q.pushN(
 			writeReq{kind: reqOpen, s: s, fields: hdr},
-			writeReq{kind: reqData, s: s, data: data, buf: buf, end: end},
+			writeReq{kind: reqData, s: s, data: data, buf: buf, endStream: end},
 		)
 	}
 	if err != nil {
@@ -87,7 +87,7 @@ func (w *writer) open(r *writeReq) {
 	c.streams[id] = s
 	c.mu.Unlock()
 	s.opened = true
-	if err := w.writeHeaders(id, r.fields, r.end); err != nil {
+	if err := w.writeHeaders(id, r.fields, r.endStream); err != nil {
 		if isLocalHeaderError(err) {
 			s.abort(err)
 			w.writeReset(s, http2.ErrCodeCancel)
@@ -96,7 +96,7 @@ func (w *writer) open(r *writeReq) {
 		w.fail(err)
 		return
 	}
-	if r.end {
+	if r.endStream {
 		w.endedLocal(s)
 	}
 	w.schedule(s)

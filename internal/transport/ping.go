@@ -48,7 +48,7 @@ func (c *Conn) processPing(f *http2.PingFrame) error {
 	if !c.queuedControl() {
 		return flood("PING ACKs the peer does not read")
 	}
-	return c.q.push1(writeReq{kind: reqPing, ack: true, ping: f.Data, ctl: true})
+	return c.q.push1(writeReq{kind: reqPing, pingAck: true, ping: f.Data, ctl: true})
 }
 
 // Ping sends a PING and waits for its ACK or ctx's end.

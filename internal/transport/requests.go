@@ -5,39 +5,76 @@ import (
 	"golang.org/x/net/http2/hpack"
 )
 
+// The requests other goroutines hand the writer, the one goroutine that
+// writes frames (doc.go). Requests travel by value in the queue's slice, so
+// that queueing allocates nothing: one struct serves every kind, and each
+// field has one meaning, used by the kinds its comment names.
+
 // reqKind is the kind of a request to the writer goroutine.
 type reqKind uint8
 
 const (
-	reqHeaders      reqKind = iota + 1 // HEADERS (+CONTINUATION) on s; end = END_STREAM
-	reqOpen                            // client: assign s an id and write its request HEADERS
-	reqData                            // DATA on s, split by window and MAX_FRAME_SIZE
-	reqRST                             // RST_STREAM(code) on s (or on stream n when s is nil); with ack set, s was reset by the peer: drop its queue, write nothing
-	reqWindowUpdate                    // WINDOW_UPDATE(n) on s, or on the connection when s is nil
-	reqPeerWindow                      // the peer granted n bytes on s, or on the connection when s is nil
-	reqPeerSettings                    // apply the peer's settings and write SETTINGS ACK
-	reqPing                            // PING (ack or not) with ping data
-	reqGoAway                          // GOAWAY(n, code, debug); done is closed once it is flushed
-	reqKick                            // re-check client streams waiting for a free slot
-	reqFlush                           // close done once everything queued before is flushed
-	reqClose                           // flush, then close the connection (it has drained)
+	// reqOpen (client): give s its stream id and write its request
+	// HEADERS (fields, endStream).
+	reqOpen reqKind = iota + 1
+	// reqHeaders: HEADERS (+CONTINUATION) with fields on s; endStream sets
+	// END_STREAM.
+	reqHeaders
+	// reqData: DATA on s, split by the windows and MAX_FRAME_SIZE;
+	// endStream sets END_STREAM on the last frame.
+	reqData
+	// reqReset: RST_STREAM(code) on s, which this side resets.
+	reqReset
+	// reqResetID: RST_STREAM(code) on streamID, a stream not in the table
+	// (refused before it was opened, or closed already).
+	reqResetID
+	// reqPeerReset: the peer reset s, or its GOAWAY refused it: drop what
+	// s has queued and write nothing.
+	reqPeerReset
+	// reqWindowUpdate: WINDOW_UPDATE(incr) on s, or on the connection when
+	// s is nil.
+	reqWindowUpdate
+	// reqPeerWindow: the peer's WINDOW_UPDATE granted incr bytes on s, or
+	// on the connection when s is nil.
+	reqPeerWindow
+	// reqPeerSettings: apply the peer's settings and write the SETTINGS
+	// ACK.
+	reqPeerSettings
+	// reqPing: PING with ping; pingAck sets ACK (the answer to the peer's).
+	reqPing
+	// reqGoAway: GOAWAY(lastStreamID, code, debug), flushed at once; done,
+	// if set, is closed once it is written; closeAfter closes the
+	// connection right after.
+	reqGoAway
+	// reqKick: look again at the client streams waiting for a free slot.
+	reqKick
+	// reqClose: flush, then close the connection (it has drained).
+	reqClose
 )
 
-// writeReq is one request to the writer. Requests travel by value in the
-// queue's slice so that queueing allocates nothing.
+// writeReq is one request to the writer.
 type writeReq struct {
-	kind     reqKind
-	end      bool // END_STREAM
-	ack      bool // PING ACK
-	ctl      bool // an answer to the peer, counted in Conn.pendingControl
-	code     http2.ErrCode
-	n        uint32
-	s        *Stream
-	fields   []hpack.HeaderField
-	data     []byte
-	buf      *[]byte // pooled backing of data, released once written or dropped
-	ping     [8]byte
-	debug    []byte
-	settings []http2.Setting
-	done     chan struct{}
+	kind reqKind
+	// ctl: an answer to the peer (a PING or SETTINGS ACK, a RST_STREAM),
+	// counted in Conn.pendingControl until written.
+	ctl bool
+
+	// Stream requests.
+	s         *Stream
+	endStream bool                // reqOpen, reqHeaders, reqData
+	fields    []hpack.HeaderField // reqOpen, reqHeaders
+	data      []byte              // reqData
+	buf       *[]byte             // reqData: the pooled backing of data, released once written or dropped
+	code      http2.ErrCode       // reqReset, reqResetID, reqGoAway
+	streamID  uint32              // reqResetID
+	incr      uint32              // reqWindowUpdate, reqPeerWindow
+
+	// Connection requests.
+	pingAck      bool            // reqPing
+	closeAfter   bool            // reqGoAway
+	ping         [8]byte         // reqPing
+	lastStreamID uint32          // reqGoAway
+	debug        []byte          // reqGoAway
+	settings     []http2.Setting // reqPeerSettings
+	done         chan struct{}   // reqGoAway
 }

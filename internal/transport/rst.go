@@ -79,11 +79,11 @@ func (c *Conn) streamError(id uint32, code http2.ErrCode, opening bool) error {
 	if s != nil {
 		s.state.Or(stReset)
 		s.abort(http2.StreamError{StreamID: id, Code: code})
-		c.q.push1(writeReq{kind: reqRST, s: s, code: code, ctl: true})
+		c.q.push1(writeReq{kind: reqReset, s: s, code: code, ctl: true})
 		return nil
 	}
 	c.noteLocalReset(id)
-	c.q.push1(writeReq{kind: reqRST, n: id, code: code, ctl: true})
+	c.q.push1(writeReq{kind: reqResetID, streamID: id, code: code, ctl: true})
 	return nil
 }
 
@@ -99,7 +99,7 @@ func (c *Conn) refuseStream(id uint32, code http2.ErrCode) error {
 		return flood("RST_STREAMs the peer does not read")
 	}
 	c.noteLocalReset(id)
-	c.q.push1(writeReq{kind: reqRST, n: id, code: code, ctl: true})
+	c.q.push1(writeReq{kind: reqResetID, streamID: id, code: code, ctl: true})
 	return nil
 }
 
@@ -143,7 +143,7 @@ func (c *Conn) processRSTStream(f *http2.RSTStreamFrame) error {
 	} else {
 		s.abort(err)
 	}
-	c.q.push1(writeReq{kind: reqRST, s: s, code: f.ErrCode, ack: true})
+	c.q.push1(writeReq{kind: reqPeerReset, s: s})
 	c.removeStream(s)
 	return nil
 }

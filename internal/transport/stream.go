@@ -189,7 +189,7 @@ func (s *Stream) Read(p []byte) (int, error) {
 			incr := s.consumedLocked(int64(n))
 			s.mu.Unlock()
 			if incr > 0 {
-				s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, n: uint32(incr)})
+				s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, incr: uint32(incr)})
 			}
 			return n, nil
 		}
@@ -229,7 +229,7 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 		s.mu.Unlock()
 		bufpool.Put(bp)
 		if incr > 0 {
-			s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, n: uint32(incr)})
+			s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, incr: uint32(incr)})
 		}
 		return true
 	}
@@ -253,7 +253,7 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 	wait := s.readWait
 	s.mu.Unlock()
 	if incr > 0 {
-		s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, n: uint32(incr)})
+		s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, incr: uint32(incr)})
 	}
 	if wait != nil {
 		select {
@@ -392,15 +392,15 @@ func (s *Stream) Write(hdr []hpack.HeaderField, data []byte, buf *[]byte, trl []
 	var reqs [3]writeReq
 	n := 0
 	if hdr != nil {
-		reqs[n] = writeReq{kind: reqHeaders, s: s, fields: hdr, end: end && data == nil && trl == nil}
+		reqs[n] = writeReq{kind: reqHeaders, s: s, fields: hdr, endStream: end && data == nil && trl == nil}
 		n++
 	}
 	if data != nil {
-		reqs[n] = writeReq{kind: reqData, s: s, data: data, buf: buf, end: end && trl == nil}
+		reqs[n] = writeReq{kind: reqData, s: s, data: data, buf: buf, endStream: end && trl == nil}
 		n++
 	}
 	if trl != nil {
-		reqs[n] = writeReq{kind: reqHeaders, s: s, fields: trl, end: true}
+		reqs[n] = writeReq{kind: reqHeaders, s: s, fields: trl, endStream: true}
 		n++
 	}
 	if n == 0 {
@@ -408,7 +408,7 @@ func (s *Stream) Write(hdr []hpack.HeaderField, data []byte, buf *[]byte, trl []
 			return nil
 		}
 		// END_STREAM alone: an empty DATA frame (a client's half-close).
-		reqs[0] = writeReq{kind: reqData, s: s, end: true}
+		reqs[0] = writeReq{kind: reqData, s: s, endStream: true}
 		n = 1
 	}
 	if err := s.conn.q.pushN(reqs[:n]...); err != nil {
@@ -432,5 +432,5 @@ func (s *Stream) Cancel(code http2.ErrCode) {
 		}
 	}
 	s.abort(ErrStreamCanceled)
-	s.conn.q.push1(writeReq{kind: reqRST, s: s, code: code})
+	s.conn.q.push1(writeReq{kind: reqReset, s: s, code: code})
 }

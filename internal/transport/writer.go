@@ -184,7 +184,7 @@ func (w *writer) handle(r *writeReq) {
 			}
 			return
 		}
-		w.writeStreamHeaders(s, r.fields, r.end)
+		w.writeStreamHeaders(s, r.fields, r.endStream)
 	case reqOpen:
 		w.open(r)
 	case reqData:
@@ -201,16 +201,13 @@ func (w *writer) handle(r *writeReq) {
 		if s.opened && !s.inReady && !s.stalled {
 			w.schedule(s)
 		}
-	case reqRST:
-		switch {
-		case r.s == nil:
-			w.writeRST(r.n, r.code)
-		case r.ack:
-			w.dropQueued(r.s)
-			w.unlist(r.s)
-		default:
-			w.writeReset(r.s, r.code)
-		}
+	case reqReset:
+		w.writeReset(r.s, r.code)
+	case reqResetID:
+		w.writeRST(r.streamID, r.code)
+	case reqPeerReset:
+		w.dropQueued(r.s)
+		w.unlist(r.s)
 	case reqWindowUpdate:
 		var id uint32
 		if r.s != nil {
@@ -219,33 +216,33 @@ func (w *writer) handle(r *writeReq) {
 				return // nothing more will arrive on it
 			}
 		}
-		if err := w.writeWindowUpdate(id, r.n); err != nil {
+		if err := w.writeWindowUpdate(id, r.incr); err != nil {
 			w.fail(err)
 		}
 	case reqPeerWindow:
-		w.peerWindow(r.s, r.n)
+		w.peerWindow(r.s, r.incr)
 	case reqPeerSettings:
 		w.peerSettings(r.settings)
 	case reqPing:
-		if err := w.fr.WritePing(r.ack, r.ping); err != nil {
+		if err := w.fr.WritePing(r.pingAck, r.ping); err != nil {
 			w.fail(err)
 			return
 		}
 		if w.c.observing() {
 			var fl http2.Flags
-			if r.ack {
+			if r.pingAck {
 				fl = http2.FlagPingAck
 			}
 			w.c.observe(&observe.FrameEvent{Sent: true, Header: frameHeader(http2.FramePing, fl, 0, 8), Ping: r.ping})
 		}
 	case reqGoAway:
-		if err := w.writeGoAway(r.n, r.code, r.debug); err != nil {
+		if err := w.writeGoAway(r.lastStreamID, r.code, r.debug); err != nil {
 			w.fail(err)
 		}
 		if r.done != nil {
 			close(r.done)
 		}
-		if r.end {
+		if r.closeAfter {
 			// GOAWAY then close: the connection is being closed on purpose.
 			w.c.shutdown(errClosedLocally)
 		}
@@ -257,12 +254,5 @@ func (w *writer) handle(r *writeReq) {
 			return
 		}
 		w.c.shutdown(errDrained)
-	case reqFlush:
-		if err := w.bw.Flush(); err != nil {
-			w.fail(err)
-		}
-		if r.done != nil {
-			close(r.done)
-		}
 	}
 }
