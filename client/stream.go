@@ -225,10 +225,10 @@ func (cs *Stream) retryLocked(old *transport.Stream) bool {
 		return false
 	}
 	for _, m := range cs.replay.msgs {
-		ts.Write(nil, m, nil, nil, false)
+		ts.WriteData(m, nil)
 	}
 	if cs.replay.closed {
-		ts.Write(nil, nil, nil, nil, true)
+		ts.CloseSend()
 	}
 	cs.replay = nil
 	cs.hmu.Lock()
@@ -307,7 +307,7 @@ func (cs *Stream) SendMsg(m proto.Message) error {
 		cs.replay = nil
 	}
 	ts := cs.stream()
-	if err := ts.Write(nil, data, bp, nil, false); err != nil {
+	if err := ts.WriteData(data, bp); err != nil {
 		if transport.IsUnprocessed(ts.Err()) && cs.retryLocked(ts) {
 			cs.sentN++
 			return nil
@@ -328,7 +328,7 @@ func (cs *Stream) CloseSend() error {
 		cs.replay.closed = true
 	}
 	ts := cs.stream()
-	if err := ts.Write(nil, nil, nil, nil, true); err != nil && transport.IsUnprocessed(ts.Err()) {
+	if err := ts.CloseSend(); err != nil && transport.IsUnprocessed(ts.Err()) {
 		cs.retryLocked(ts)
 	}
 	return nil

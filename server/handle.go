@@ -254,7 +254,7 @@ func httpReject(ts *transport.Stream, httpStatus string, st *wire.Status) {
 		{Name: wire.HeaderGRPCMessage, Value: wire.EncodeMessage(st.Message)},
 	}
 	ts.KeepOpenAfterEnd()
-	ts.Write(fields, []byte(st.Message+"\n"), nil, nil, true)
+	ts.WriteHeadersAndBody(fields, []byte(st.Message+"\n"))
 	ts.Release()
 }
 
@@ -271,7 +271,7 @@ func earlyAbort(ts *transport.Stream, httpStatus, subtype string, st *wire.Statu
 		fields = append(fields, hpack.HeaderField{Name: wire.HeaderGRPCMessage, Value: wire.EncodeMessage(st.Message)})
 	}
 	fields = append(fields, extra...)
-	ts.Write(fields, nil, nil, nil, true)
+	ts.WriteTrailersOnly(fields)
 	ts.Release()
 }
 

@@ -126,7 +126,7 @@ func (st *Stream) SendHeader(md wire.Metadata) error {
 		return err
 	}
 	st.headerSent = true
-	if err := st.ts.Write(hdr, nil, nil, nil, false); err != nil {
+	if err := st.ts.WriteHeaders(hdr); err != nil {
 		return st.sendError(err)
 	}
 	return nil
@@ -239,7 +239,12 @@ func (st *Stream) SendMsg(m proto.Message) error {
 		}
 		st.headerSent = true
 	}
-	if err := st.ts.Write(hdr, data, bp, nil, false); err != nil {
+	if hdr != nil {
+		err = st.ts.WriteHeadersAndData(hdr, data, bp)
+	} else {
+		err = st.ts.WriteData(data, bp)
+	}
+	if err != nil {
 		return st.sendError(err)
 	}
 	return nil
@@ -341,7 +346,7 @@ func (st *Stream) finish(err error) {
 	}
 	trl := st.trailerFieldsLocked(status)
 	if st.headerSent {
-		st.ts.Write(nil, nil, nil, trl, true)
+		st.ts.WriteTrailers(trl)
 		return
 	}
 	st.headerSent = true
@@ -355,11 +360,11 @@ func (st *Stream) finish(err error) {
 		// headers and trailers go as two HEADERS frames (as grpc-go sends
 		// them), not as one Trailers-Only frame that would make the metadata
 		// look like trailers.
-		st.ts.Write(hdr, nil, nil, trl, true)
+		st.ts.WriteHeadersAndTrailers(hdr, trl)
 		return
 	}
 	// Trailers-Only: one HEADERS frame with END_STREAM carries the status.
-	st.ts.Write(concatFields(hdr, trl), nil, nil, nil, true)
+	st.ts.WriteTrailersOnly(concatFields(hdr, trl))
 }
 
 // finishUnary sends a unary call's whole response (headers, message,
@@ -394,7 +399,7 @@ func (st *Stream) finishUnary(res proto.Message) {
 	st.finished = true
 	trl := st.trailerFieldsLocked(nil)
 	st.sendMu.Unlock()
-	st.ts.Write(hdr, data, bp, trl, true)
+	st.ts.WriteResponse(hdr, data, bp, trl)
 }
 
 // pastDeadline reports whether the call's deadline (grpc-timeout) has
