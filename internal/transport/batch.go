@@ -28,14 +28,6 @@ type batchWriter struct {
 	err      error
 }
 
-// Batching bounds: a payload this large is referenced rather than copied;
-// a batch this large is written without waiting for the writer's flush.
-const (
-	refMin      = 2048
-	maxBatch    = 1 << 20
-	maxBatchIOV = 256
-)
-
 // Write copies p into the batch.
 func (b *batchWriter) Write(p []byte) (int, error) {
 	if b.err != nil {

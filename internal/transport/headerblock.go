@@ -70,10 +70,6 @@ type blockDecoder struct {
 	invalid    error // the first malformed field: a stream error
 }
 
-// slabFields is the size of a new field slab: a few header blocks' worth,
-// so that the slab a connection keeps while idle stays small (about 1 KiB).
-const slabFields = 24
-
 func (d *blockDecoder) reset(limit uint32) {
 	d.start = len(d.slab)
 	d.size, d.limit, d.truncated, d.sawRegular, d.invalid = 0, limit, false, false, nil

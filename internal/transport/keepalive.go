@@ -27,15 +27,6 @@ type keepalive struct {
 	strikes      int
 }
 
-// pingTimeoutDefault is the keepalive timeout when none is configured
-// (doc/keepalive.md: KEEPALIVE_TIMEOUT, 20 seconds).
-const pingTimeoutDefault = 20 * time.Second
-
-// enforcementIdleWindow is how often a client may ping a server that has no
-// stream open for it when pings without streams are not permitted: grpc-go
-// counts a strike for pings less than two hours apart then.
-const enforcementIdleWindow = 2 * time.Hour
-
 // startKeepalive arms the timers the configuration asks for.
 func (c *Conn) startKeepalive() {
 	k := &c.ka

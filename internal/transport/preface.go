@@ -77,15 +77,6 @@ var http1Answer = "HTTP/1.1 505 HTTP Version Not Supported\r\n" +
 	"\r\n" +
 	http1Body
 
-// http1Linger bounds how long the server reads what an HTTP/1.x client still
-// sends after the answer (as net/http does before closing): closing a socket
-// with unread bytes resets the connection, and the reset can destroy the
-// answer before the client has read it.
-const (
-	http1Linger      = 500 * time.Millisecond
-	http1LingerBytes = 64 << 10
-)
-
 // answerHTTP1 writes http1Answer, closes the sending side and drains the
 // request for at most http1Linger.
 func (c *Conn) answerHTTP1() {

@@ -17,10 +17,6 @@ type queue struct {
 
 func (q *queue) init() { q.wake = make(chan struct{}, 1) }
 
-// maxKeptQueue bounds the capacity of the request slice the queue keeps
-// between batches.
-const maxKeptQueue = 64
-
 // push1 queues one request; it fails once the connection is closing.
 func (q *queue) push1(r writeReq) error {
 	q.mu.Lock()

@@ -35,9 +35,6 @@ type writer struct {
 	hdrBuf [9]byte // a DATA frame header being written
 }
 
-// maxStreamID is the largest stream id (RFC 9113 §5.1.1: 31 bits).
-const maxStreamID = 1<<31 - 1
-
 func (w *writer) init(c *Conn) {
 	w.c = c
 	w.bw.nc = c.nc
@@ -105,10 +102,6 @@ func (w *writer) loop() {
 		w.c.q.wait()
 	}
 }
-
-// minBatch is the buffered size under which the writer yields once before
-// flushing (grpc-go's loopy writer does the same with the same bound).
-const minBatch = 1000
 
 // fail ends the connection after a write error.
 func (w *writer) fail(err error) {
