@@ -74,8 +74,10 @@ func (c *Conn) markGoAway(kind goAwayKind) (last uint32, empty, ok bool) {
 // the connection down.
 func (c *Conn) fatal(code http2.ErrCode, debug string, err error) {
 	last, _, _ := c.markGoAway(goAwayClose)
+	r := goAwayRequest(last, code, debug)
 	done := make(chan struct{})
-	if c.q.push1(writeReq{kind: reqGoAway, lastStreamID: last, code: code, debug: []byte(debug), done: done}) == nil {
+	r.goAway.done = done
+	if c.q.push1(r) == nil {
 		t := time.NewTimer(goAwayFlushBound)
 		select {
 		case <-done:
@@ -106,7 +108,9 @@ func (w *writer) connError(code http2.ErrCode, debug string, err error) {
 func (c *Conn) CloseWithGoAway(code http2.ErrCode, debug string) {
 	last, _, _ := c.markGoAway(goAwayClose)
 	c.nc.SetWriteDeadline(time.Now().Add(goAwayFlushBound))
-	if c.q.push1(writeReq{kind: reqGoAway, lastStreamID: last, code: code, debug: []byte(debug), closeAfter: true}) != nil {
+	r := goAwayRequest(last, code, debug)
+	r.goAway.closeAfter = true
+	if c.q.push1(r) != nil {
 		c.Close()
 	}
 }
@@ -119,7 +123,7 @@ func (c *Conn) GoAway(code http2.ErrCode, debug string) {
 	if !ok {
 		return
 	}
-	c.q.push1(writeReq{kind: reqGoAway, lastStreamID: last, code: code, debug: []byte(debug)})
+	c.q.push1(goAwayRequest(last, code, debug))
 	if empty {
 		c.drained()
 	}
@@ -142,7 +146,7 @@ func (c *Conn) gracefulShutdown(ctx context.Context, pingBound time.Duration, de
 		c.waitDone(ctx)
 		return
 	}
-	c.q.push1(writeReq{kind: reqGoAway, lastStreamID: last, code: http2.ErrCodeNo, debug: []byte(debug)})
+	c.q.push1(goAwayRequest(last, http2.ErrCodeNo, debug))
 
 	// RFC 9113 §6.8: "After allowing time for any in-flight stream creation
 	// (at least one round-trip time), the server MAY send another GOAWAY
@@ -153,7 +157,7 @@ func (c *Conn) gracefulShutdown(ctx context.Context, pingBound time.Duration, de
 	cancel()
 
 	if last, empty, ok := c.markGoAway(goAwayDrain); ok {
-		c.q.push1(writeReq{kind: reqGoAway, lastStreamID: last, code: http2.ErrCodeNo, debug: []byte(debug)})
+		c.q.push1(goAwayRequest(last, http2.ErrCodeNo, debug))
 		if empty {
 			c.drained()
 		}

@@ -57,8 +57,7 @@ func (c *Conn) CanOpen() bool {
 
 // open gives a client stream its id and writes its request headers, or
 // parks it until the peer's MAX_CONCURRENT_STREAMS allows it.
-func (w *writer) open(r *writeReq) {
-	s := r.s
+func (w *writer) open(s *Stream, fields []hpack.HeaderField, end bool) {
 	if s.state.Load()&stReset != 0 {
 		return
 	}
@@ -76,7 +75,7 @@ func (w *writer) open(r *writeReq) {
 		// unknown: streams wait for it rather than risk REFUSED_STREAM.
 		c.waitingOpens++
 		c.mu.Unlock()
-		s.openReq = *r
+		s.openFields, s.openEnd = fields, end
 		w.waiting = append(w.waiting, s)
 		return
 	}
@@ -87,7 +86,7 @@ func (w *writer) open(r *writeReq) {
 	c.streams[id] = s
 	c.mu.Unlock()
 	s.opened = true
-	if err := w.writeHeaders(id, r.fields, r.endStream); err != nil {
+	if err := w.writeHeaders(id, fields, end); err != nil {
 		if isLocalHeaderError(err) {
 			s.abort(err)
 			w.writeReset(s, http2.ErrCodeCancel)
@@ -96,7 +95,7 @@ func (w *writer) open(r *writeReq) {
 		w.fail(err)
 		return
 	}
-	if r.endStream {
+	if end {
 		w.endedLocal(s)
 	}
 	w.schedule(s)
@@ -117,9 +116,9 @@ func (w *writer) openWaiting() {
 		c.mu.Lock()
 		c.waitingOpens--
 		c.mu.Unlock()
-		r := s.openReq
-		s.openReq = writeReq{}
-		w.open(&r)
+		fields, end := s.openFields, s.openEnd
+		s.openFields = nil
+		w.open(s, fields, end)
 	}
 }
 

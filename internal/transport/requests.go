@@ -42,9 +42,8 @@ const (
 	reqPeerSettings
 	// reqPing: PING with ping; pingAck sets ACK (the answer to the peer's).
 	reqPing
-	// reqGoAway: GOAWAY(lastStreamID, code, debug), flushed at once; done,
-	// if set, is closed once it is written; closeAfter closes the
-	// connection right after.
+	// reqGoAway: GOAWAY(code and goAway's last stream id and debug data),
+	// flushed at once.
 	reqGoAway
 	// reqKick: look again at the client streams waiting for a free slot.
 	reqKick
@@ -52,29 +51,38 @@ const (
 	reqClose
 )
 
-// writeReq is one request to the writer.
+// writeReq is one request to the writer. It is kept small (it is copied
+// into the queue, and a parked client stream keeps its opening fields): the
+// rare GOAWAY carries its details behind a pointer.
 type writeReq struct {
 	kind reqKind
 	// ctl: an answer to the peer (a PING or SETTINGS ACK, a RST_STREAM),
 	// counted in Conn.pendingControl until written.
-	ctl bool
+	ctl       bool
+	endStream bool          // reqOpen, reqHeaders, reqData
+	pingAck   bool          // reqPing
+	code      http2.ErrCode // reqReset, reqResetID, reqGoAway
+	streamID  uint32        // reqResetID
+	incr      uint32        // reqWindowUpdate, reqPeerWindow
+	ping      [8]byte       // reqPing
 
-	// Stream requests.
-	s         *Stream
-	endStream bool                // reqOpen, reqHeaders, reqData
-	fields    []hpack.HeaderField // reqOpen, reqHeaders
-	data      []byte              // reqData
-	buf       *[]byte             // reqData: the pooled backing of data, released once written or dropped
-	code      http2.ErrCode       // reqReset, reqResetID, reqGoAway
-	streamID  uint32              // reqResetID
-	incr      uint32              // reqWindowUpdate, reqPeerWindow
+	s        *Stream             // the stream of a stream request
+	fields   []hpack.HeaderField // reqOpen, reqHeaders
+	data     []byte              // reqData
+	buf      *[]byte             // reqData: the pooled backing of data, released once written or dropped
+	settings []http2.Setting     // reqPeerSettings
+	goAway   *goAwayReq          // reqGoAway
+}
 
-	// Connection requests.
-	pingAck      bool            // reqPing
-	closeAfter   bool            // reqGoAway
-	ping         [8]byte         // reqPing
-	lastStreamID uint32          // reqGoAway
-	debug        []byte          // reqGoAway
-	settings     []http2.Setting // reqPeerSettings
-	done         chan struct{}   // reqGoAway
+// goAwayReq is what a reqGoAway writes, and what happens after.
+type goAwayReq struct {
+	lastStreamID uint32
+	debug        []byte
+	closeAfter   bool          // close the connection once it is written
+	done         chan struct{} // if not nil, closed once it is written (or never will be)
+}
+
+// goAwayRequest is the request to write GOAWAY(last, code, debug).
+func goAwayRequest(last uint32, code http2.ErrCode, debug string) writeReq {
+	return writeReq{kind: reqGoAway, code: code, goAway: &goAwayReq{lastStreamID: last, debug: []byte(debug)}}
 }

@@ -61,10 +61,11 @@ type Stream struct {
 	sent, incr int64      // send window = peer's initial window + incr - sent
 	wq         []writeReq // queued headers and data not yet written, in order
 	wqHead     int
-	inReady    bool // in the writer's ready list
-	stalled    bool // in the writer's stalled list (no stream window)
-	opened     bool // its HEADERS went out (client) or came in (server)
-	openReq    writeReq
+	inReady    bool                // in the writer's ready list
+	stalled    bool                // in the writer's stalled list (no stream window)
+	opened     bool                // its HEADERS went out (client) or came in (server)
+	openFields []hpack.HeaderField // a parked client stream's request headers
+	openEnd    bool                // ... and whether they end the stream
 	rstSent    bool
 	noRST      bool // server: END_STREAM is not followed by RST_STREAM(NO_ERROR)
 	holdsSlot  bool // server: holds one of the connection's handler slots until Release

@@ -117,8 +117,8 @@ func (w *writer) fail(err error) {
 func (w *writer) closeDone(items []writeReq) {
 	for i := range items {
 		r := &items[i]
-		if r.done != nil {
-			close(r.done)
+		if r.goAway != nil && r.goAway.done != nil {
+			close(r.goAway.done)
 		}
 		if r.kind == reqOpen {
 			w.abortUnopened(r.s)
@@ -179,7 +179,7 @@ func (w *writer) handle(r *writeReq) {
 		}
 		w.writeStreamHeaders(s, r.fields, r.endStream)
 	case reqOpen:
-		w.open(r)
+		w.open(r.s, r.fields, r.endStream)
 	case reqData:
 		s := r.s
 		if s.state.Load()&stReset != 0 {
@@ -229,13 +229,14 @@ func (w *writer) handle(r *writeReq) {
 			w.c.observe(&observe.FrameEvent{Sent: true, Header: frameHeader(http2.FramePing, fl, 0, 8), Ping: r.ping})
 		}
 	case reqGoAway:
-		if err := w.writeGoAway(r.lastStreamID, r.code, r.debug); err != nil {
+		g := r.goAway
+		if err := w.writeGoAway(g.lastStreamID, r.code, g.debug); err != nil {
 			w.fail(err)
 		}
-		if r.done != nil {
-			close(r.done)
+		if g.done != nil {
+			close(g.done)
 		}
-		if r.closeAfter {
+		if g.closeAfter {
 			// GOAWAY then close: the connection is being closed on purpose.
 			w.c.shutdown(errClosedLocally)
 		}
