@@ -15,7 +15,9 @@ import (
 
 // Config shapes one connection. The server and client packages fill every
 // field from their options and grpcwire/wire's defaults; the zero value of a
-// field here means "the RFC 9113 initial value" or "off", as documented.
+// field here means "the RFC 9113 initial value", "off", or, where RFC 9113
+// gives no initial value, wire's default, as documented (defaults.go lists
+// them all).
 type Config struct {
 	// MaxFrameSize is the largest frame payload this side accepts,
 	// advertised as SETTINGS_MAX_FRAME_SIZE (16384 when zero).
@@ -32,17 +34,24 @@ type Config struct {
 	// limit. Only a server sets it.
 	MaxConcurrentStreams uint32
 	// MaxHeaderListSize is the largest header list this side accepts,
-	// advertised as SETTINGS_MAX_HEADER_LIST_SIZE (16 MiB when zero).
+	// advertised as SETTINGS_MAX_HEADER_LIST_SIZE
+	// (wire.DefaultMaxHeaderListSize, 16 KiB, when zero).
 	MaxHeaderListSize uint32
 	// SendQuota is how many bytes of DATA one stream may have queued for
-	// the writer before Stream.Write blocks (64 KiB when zero).
+	// the writer before its writes block (64 KiB, grpc-go's default, when
+	// zero).
 	SendQuota int
 	// ReadBufferSize and WriteBufferSize size the connection's buffers
-	// (32 KiB when zero). The write buffer is only held while writing.
+	// (wire's defaults, 32 KiB, when zero). Neither is held while the
+	// connection is idle.
 	ReadBufferSize, WriteBufferSize int
 	// HandshakeTimeout bounds the wait for the client preface and first
 	// SETTINGS frame on a server (no bound when zero).
 	HandshakeTimeout time.Duration
+	// GracefulPingBound bounds how long GracefulShutdown, and a server's
+	// MaxConnectionAge, wait for the ACK of the PING that follows the
+	// first GOAWAY (wire.DefaultGracefulStopPingBound, 5 s, when zero).
+	GracefulPingBound time.Duration
 	// Observer, if set, is told of every frame read and written.
 	Observer observe.Observer
 	// Logger receives connection-level events; nil discards them.
@@ -66,7 +75,8 @@ type KeepaliveConfig struct {
 	// PING; zero sends none.
 	Time time.Duration
 	// Timeout is how long it waits for any frame after such a PING before
-	// closing the connection.
+	// closing the connection (wire.DefaultKeepaliveTimeout, 20 s, when
+	// zero).
 	Timeout time.Duration
 	// PermitWithoutStream allows those pings while no stream is open.
 	PermitWithoutStream bool
@@ -162,16 +172,22 @@ func newConn(nc net.Conn, cfg Config, server bool) *Conn {
 		cfg.ConnWindowSize = rfcInitialWindowSize
 	}
 	if cfg.MaxHeaderListSize == 0 {
-		cfg.MaxHeaderListSize = defaultHeaderList
+		cfg.MaxHeaderListSize = defaultMaxHeaderListSize
 	}
 	if cfg.SendQuota <= 0 {
 		cfg.SendQuota = defaultSendQuota
 	}
 	if cfg.ReadBufferSize <= 0 {
-		cfg.ReadBufferSize = defaultBufferSize
+		cfg.ReadBufferSize = defaultReadBufferSize
 	}
 	if cfg.WriteBufferSize <= 0 {
-		cfg.WriteBufferSize = defaultBufferSize
+		cfg.WriteBufferSize = defaultWriteBufferSize
+	}
+	if cfg.GracefulPingBound <= 0 {
+		cfg.GracefulPingBound = defaultGracefulPingBound
+	}
+	if cfg.Keepalive.Timeout <= 0 {
+		cfg.Keepalive.Timeout = defaultKeepaliveTimeout
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -188,16 +204,14 @@ func newConn(nc net.Conn, cfg Config, server bool) *Conn {
 		settled:        make(chan struct{}),
 		closing:        make(chan struct{}),
 		streams:        make(map[uint32]*Stream),
-		peerMaxStreams: ^uint32(0), // unlimited until the peer's SETTINGS say otherwise
+		peerMaxStreams: initialPeerMaxStreams,
 		recvWindow:     int64(cfg.ConnWindowSize),
 	}
 	c.q.init()
 	c.br = newConnReader(nc, cfg.ReadBufferSize)
 	c.fr = http2.NewFramer(nil, c.br)
 	c.fr.SetMaxReadFrameSize(cfg.MaxFrameSize)
-	// RFC 9113 §6.5.2: SETTINGS_HEADER_TABLE_SIZE starts at 4096, and this
-	// side never advertises another value.
-	c.hdec = hpack.NewDecoder(4096, c.hdrDec.emit)
+	c.hdec = hpack.NewDecoder(rfcHeaderTableSize, c.hdrDec.emit)
 	c.w.init(c)
 	c.lastRead.Store(time.Now().UnixNano())
 	c.initFloods()

@@ -26,7 +26,7 @@ import (
 // what bounds the memory a slow reader can pin.
 func (c *Conn) creditConn(n int64) {
 	c.recvUnacked += n
-	if c.recvUnacked < int64(c.cfg.ConnWindowSize)/4 {
+	if c.recvUnacked < int64(c.cfg.ConnWindowSize)/creditFraction {
 		return
 	}
 	incr := c.recvUnacked
@@ -59,7 +59,7 @@ func (c *Conn) processWindowUpdate(f *http2.WindowUpdateFrame) error {
 // (fewer, larger updates; the peer never stalls before a quarter is free).
 func (s *Stream) consumedLocked(n int64) int64 {
 	s.unacked += n
-	if (s.recvErr != nil && s.recvErr != errReleased) || s.unacked < int64(s.conn.cfg.InitialWindowSize)/4 {
+	if (s.recvErr != nil && s.recvErr != errReleased) || s.unacked < int64(s.conn.cfg.InitialWindowSize)/creditFraction {
 		return 0
 	}
 	incr := s.unacked
@@ -178,10 +178,7 @@ func (w *writer) headOfQueueIsFree(s *Stream) bool {
 // looks at the queue again, so control frames are never stuck behind bulk
 // data.
 func (w *writer) writeReady() {
-	budget := 4 * int64(w.maxFrame)
-	if budget < 64<<10 {
-		budget = 64 << 10
-	}
+	budget := max(roundFrames*int64(w.maxFrame), minRoundBytes)
 	for len(w.ready) > 0 && budget > 0 && w.err == nil {
 		s := w.ready[0]
 		copy(w.ready, w.ready[1:])

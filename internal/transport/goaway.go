@@ -133,14 +133,14 @@ func (c *Conn) GoAway(code http2.ErrCode, debug string) {
 // two-phase GOAWAY): a GOAWAY with the largest stream id and a PING tell the
 // client to open no more streams while any stream already on its way is
 // still accepted; once the PING's ACK shows the client has seen it (or after
-// pingBound), a second GOAWAY carries the real last stream id and streams
+// Config.GracefulPingBound), a second GOAWAY carries the real last stream id and streams
 // above it are refused. Streams at or below it run to completion; the
 // connection closes when the last ends, or at once when ctx ends.
-func (c *Conn) GracefulShutdown(ctx context.Context, pingBound time.Duration) {
-	c.gracefulShutdown(ctx, pingBound, "")
+func (c *Conn) GracefulShutdown(ctx context.Context) {
+	c.gracefulShutdown(ctx, "")
 }
 
-func (c *Conn) gracefulShutdown(ctx context.Context, pingBound time.Duration, debug string) {
+func (c *Conn) gracefulShutdown(ctx context.Context, debug string) {
 	last, _, ok := c.markGoAway(goAwayHeadsUp)
 	if !ok {
 		c.waitDone(ctx)
@@ -152,7 +152,7 @@ func (c *Conn) gracefulShutdown(ctx context.Context, pingBound time.Duration, de
 	// (at least one round-trip time), the server MAY send another GOAWAY
 	// frame with an updated last stream identifier." The PING's ACK is that
 	// round trip.
-	pctx, cancel := context.WithTimeout(ctx, pingBound)
+	pctx, cancel := context.WithTimeout(ctx, c.cfg.GracefulPingBound)
 	c.Ping(pctx)
 	cancel()
 

@@ -165,7 +165,7 @@ func checkPseudos(fields []hpack.HeaderField) error {
 // of HPACK (Huffman can only shrink it), and honest encoders fill frames; the
 // margin is generous. More is a flood.
 func (c *Conn) maxContinuations() int {
-	return 16 + int(2*c.cfg.MaxHeaderListSize/rfcMaxFrameSize)
+	return continuationSlack + int(2*c.cfg.MaxHeaderListSize/rfcMaxFrameSize)
 }
 
 // readHeaderBlock decodes the HEADERS frame hf and the CONTINUATION frames

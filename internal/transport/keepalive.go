@@ -43,7 +43,7 @@ func (c *Conn) startKeepalive() {
 	if c.isServer && cfg.MaxConnectionAge > 0 {
 		// ±10% jitter spreads the reconnections of clients that connected
 		// together (doc/keepalive.md, MAX_CONNECTION_AGE).
-		age := time.Duration(float64(cfg.MaxConnectionAge) * (0.9 + 0.2*rand.Float64()))
+		age := time.Duration(float64(cfg.MaxConnectionAge) * (1 - ageJitter + 2*ageJitter*rand.Float64()))
 		k.age = time.AfterFunc(age, c.ageTick)
 	}
 }
@@ -67,9 +67,6 @@ func (c *Conn) stopKeepalive() {
 func (c *Conn) keepaliveTick() {
 	cfg := c.cfg.Keepalive
 	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = pingTimeoutDefault
-	}
 	k := &c.ka
 	k.mu.Lock()
 	if k.stopped {
@@ -174,7 +171,7 @@ func (c *Conn) ageTick() {
 		ctx, cancel = context.WithTimeout(ctx, grace)
 	}
 	defer cancel()
-	c.gracefulShutdown(ctx, pingTimeoutDefault, "max_age")
+	c.gracefulShutdown(ctx, "max_age")
 }
 
 // enforcePing applies the server's policy on the client's pings
