@@ -303,7 +303,7 @@ func (st *Stream) headerFieldsLocked() ([]hpack.HeaderField, error) {
 	}
 	hdr := make([]hpack.HeaderField, 0, 3+len(st.header))
 	hdr = append(hdr,
-		hpack.HeaderField{Name: wire.HeaderStatus, Value: "200"},
+		hpack.HeaderField{Name: wire.HeaderStatus, Value: wire.HTTPStatusOK},
 		hpack.HeaderField{Name: wire.HeaderContentType, Value: wire.ContentTypeFor(st.subtype)})
 	if st.sendCodec != nil {
 		hdr = append(hdr, hpack.HeaderField{Name: wire.HeaderEncoding, Value: st.sendCodec.Name()})
@@ -318,11 +318,11 @@ func (st *Stream) headerFieldsLocked() ([]hpack.HeaderField, error) {
 // Response headers without metadata or encoding, shared by every call.
 var (
 	respHeaders = []hpack.HeaderField{
-		{Name: wire.HeaderStatus, Value: "200"},
+		{Name: wire.HeaderStatus, Value: wire.HTTPStatusOK},
 		{Name: wire.HeaderContentType, Value: wire.ContentType},
 	}
 	respHeadersProto = []hpack.HeaderField{
-		{Name: wire.HeaderStatus, Value: "200"},
+		{Name: wire.HeaderStatus, Value: wire.HTTPStatusOK},
 		{Name: wire.HeaderContentType, Value: wire.ContentTypeProto},
 	}
 	okTrailers = []hpack.HeaderField{{Name: wire.HeaderGRPCStatus, Value: "0"}}
@@ -414,7 +414,7 @@ func (st *Stream) pastDeadline() bool {
 	if st.ctx.Err() != context.DeadlineExceeded {
 		return false
 	}
-	st.ts.Cancel(http2.ErrCodeCancel)
+	st.ts.Cancel(wire.RSTStreamCancel)
 	return true
 }
 

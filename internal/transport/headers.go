@@ -11,6 +11,7 @@ import (
 
 	"grpcwire/internal/bufpool"
 	"grpcwire/observe"
+	"grpcwire/wire"
 )
 
 // HEADERS frames, RFC 9113 §6.2 and §8.1, once their block is decoded
@@ -113,7 +114,7 @@ func (c *Conn) processRequestHeaders(f *headerBlock) error {
 	if refused || full {
 		// RFC 9113 §5.1.2 and §6.8: a stream over the limit, or opened after
 		// GOAWAY, is refused; the client may retry it.
-		return c.refuseStream(id, http2.ErrCodeRefusedStream)
+		return c.refuseStream(id, wire.RSTStreamRefused)
 	}
 	s = newStream(c)
 	s.id.Store(id)
@@ -250,7 +251,7 @@ func (c *Conn) processResponseHeaders(f *headerBlock) error {
 			}
 		}
 		if s.state.Load()&stSentEnd == 0 {
-			c.q.push1(writeReq{kind: reqReset, s: s, code: http2.ErrCodeNo})
+			c.q.push1(writeReq{kind: reqReset, s: s, code: wire.RSTStreamEarlyClose})
 		}
 		c.recvEnded(s)
 	}

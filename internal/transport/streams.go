@@ -1,6 +1,6 @@
 package transport
 
-import "golang.org/x/net/http2"
+import "grpcwire/wire"
 
 // The stream table and the stream states of RFC 9113 §5.1: idle (an id not
 // yet used), open, half-closed (one END_STREAM seen) and closed (both, or a
@@ -65,7 +65,7 @@ func (w *writer) endedLocal(s *Stream) {
 	old := s.state.Or(stSentEnd)
 	if old&stRecvEnd == 0 {
 		if w.c.isServer && !s.keepOpen() {
-			w.writeReset(s, http2.ErrCodeNo)
+			w.writeReset(s, wire.RSTStreamEarlyClose)
 		}
 		return
 	}
