@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -20,6 +21,7 @@ const (
 	gatePath = "/test.Svc/Gate" // reads the request, waits at the gate, echoes it
 	echoPath = "/test.Svc/Echo" // reads the request and echoes it at once
 	bulkPath = "/test.Svc/Bulk" // never reads; ends when the stream does
+	readPath = "/test.Svc/Read" // reads one message, reports its length, waits for the stream's end
 )
 
 // errStreamEnded is what a gated handler reports on gate.ended when its
@@ -33,10 +35,12 @@ type gate struct {
 	started chan string   // the request value of every gated call that started
 	open    chan struct{} // closed to let the gated calls finish
 	ended   chan error    // the stream's error for every gated call whose stream ended first
+	// received is the length of the message of every readPath call.
+	received chan int
 }
 
 func newGate() *gate {
-	return &gate{started: make(chan string, 1000), open: make(chan struct{}), ended: make(chan error, 1000)}
+	return &gate{started: make(chan string, 1000), open: make(chan struct{}), ended: make(chan error, 1000), received: make(chan int, 1000)}
 }
 
 // serve handles one stream (see the paths above). Responses echo the
@@ -46,6 +50,18 @@ func (g *gate) serve(s *Stream) {
 	s.SetAbortFunc(func() { close(aborted) })
 	switch headerValue(s.Header(), ":path") {
 	case bulkPath:
+		<-aborted
+		return
+	case readPath:
+		var prefix [5]byte
+		if _, err := io.ReadFull(s, prefix[:]); err != nil {
+			return
+		}
+		msg := make([]byte, binary.BigEndian.Uint32(prefix[1:]))
+		if _, err := io.ReadFull(s, msg); err != nil {
+			return
+		}
+		g.received <- len(msg)
 		<-aborted
 		return
 	case gatePath:
