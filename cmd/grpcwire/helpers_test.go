@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +13,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/interop"
 	"grpcwire/reflection"
 	"grpcwire/server"
@@ -88,24 +87,6 @@ func expect(t *testing.T, r result, code int, wants ...string) {
 	}
 }
 
-// serve starts s on a loopback port and stops it when t ends.
-func serve(t *testing.T, s *server.Server) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	t.Cleanup(func() {
-		s.Stop()
-		if err := <-done; !errors.Is(err, server.ErrServerStopped) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return ln.Addr().String()
-}
-
 // startInterop starts grpcwire's interop TestService (all four call kinds)
 // in this process, with reflection unless noReflection, and returns its
 // address.
@@ -116,7 +97,7 @@ func startInterop(t *testing.T, noReflection bool, opts ...server.Option) string
 	if !noReflection {
 		reflection.Register(s)
 	}
-	return serve(t, s)
+	return testsvc.Serve(t, s)
 }
 
 // usersServer is users.Users as cmd/users-server serves it (CreateUser
@@ -166,7 +147,7 @@ func startUsers(t *testing.T, noReflection bool) string {
 	if !noReflection {
 		reflection.Register(s)
 	}
-	return serve(t, s)
+	return testsvc.Serve(t, s)
 }
 
 // repoRoot is the root module's directory, which holds users.proto.
