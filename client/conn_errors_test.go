@@ -24,7 +24,7 @@ import (
 // checked is the part a person acts on (which side wants TLS, that the
 // server is HTTP/1.1, that the name does not resolve), not whole sentences.
 func TestConnectErrorsInPlainWords(t *testing.T) {
-	pki := newTestPKI(t, true, "localhost")
+	pki := testsvc.NewPKI(t, true, "localhost")
 	tests := []struct {
 		name   string
 		target func(t *testing.T) string
@@ -81,7 +81,7 @@ func TestConnectErrorsInPlainWords(t *testing.T) {
 		},
 		{
 			name:   "certificate for another name",
-			target: func(t *testing.T) string { return tlsServer(t, newTestPKI(t, false, "other.example")) },
+			target: func(t *testing.T) string { return tlsServer(t, testsvc.NewPKI(t, false, "other.example")) },
 			opts:   []client.Option{client.WithTLS(&tls.Config{RootCAs: pki.Pool})},
 			want:   []string{"certificate", "not accepted", "ServerName"},
 		},
@@ -135,7 +135,7 @@ func cleartextServer(t *testing.T) string {
 }
 
 // tlsServer serves the test service with TLS and the PKI's certificate.
-func tlsServer(t *testing.T, pki *testPKI) string {
+func tlsServer(t *testing.T, pki *testsvc.PKI) string {
 	_, addr := testsvc.Start(t, nil, server.TLS(pki.ServerConfig()))
 	return addr
 }

@@ -6,7 +6,6 @@ package conformance
 // tools pinned in go.mod, built by "go tool").
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"grpcwire/internal/testkit/testio"
 )
 
 // The tools' package paths, as go.mod's tool directives name them.
@@ -160,30 +161,11 @@ func grpcwireTestdata(t *testing.T, name string) string {
 	return p
 }
 
-// syncBuffer is a bytes.Buffer safe for a process's writes and the test's
-// reads at the same time.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // proc is a server program running for a test.
 type proc struct {
 	name string
 	cmd  *exec.Cmd
-	out  *syncBuffer // stdout and stderr
+	out  *testio.Buffer // stdout and stderr
 	done chan struct{}
 	err  error // Wait's result, once done is closed
 	addr string
@@ -193,7 +175,7 @@ type proc struct {
 // calls, ends it.
 func startProc(t *testing.T, name, bin string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: exec.Command(bin, args...), out: new(syncBuffer), done: make(chan struct{})}
+	p := &proc{name: name, cmd: exec.Command(bin, args...), out: new(testio.Buffer), done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)

@@ -17,6 +17,7 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 )
@@ -106,8 +107,8 @@ func TestFloodsCutOff(t *testing.T) {
 	for _, fl := range floods {
 		t.Run(fl.name, func(t *testing.T) {
 			h2test.VerifyNoLeaks(t)
-			var log logBuffer
-			_, addr := testsvc.Start(t, nil, append(fl.opts, server.Logger(log.logger()), server.MaxConcurrentStreams(100))...)
+			var log testio.Buffer
+			_, addr := testsvc.Start(t, nil, append(fl.opts, server.Logger(log.Logger()), server.MaxConcurrentStreams(100))...)
 
 			// The well-behaved client, calling all through the flood.
 			cc := testsvc.Dial(t, addr)
@@ -190,7 +191,7 @@ func TestFloodsCutOff(t *testing.T) {
 				t.Errorf("GOAWAY(%v, %q), want ENHANCE_YOUR_CALM naming %q", ga.ErrCode, ga.DebugData(), fl.reason)
 			}
 			callsDuring := calls.Load() - callsBefore
-			line := log.waitFor(t, "closing connection", fl.reason)
+			line := log.WaitFor(t, "closing connection", fl.reason)
 			t.Logf("cut off after %d frames written (%d calls on the other connection meanwhile, heap %d KiB +%d KiB): %s",
 				written.Load(), callsDuring, base>>10, (int64(peak.Load())-int64(base))>>10, line)
 			p.Close()

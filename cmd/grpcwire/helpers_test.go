@@ -1,18 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/interop"
 	"grpcwire/reflection"
@@ -23,25 +22,6 @@ import (
 
 // runTimeout bounds one run of the command in a test.
 const runTimeout = 30 * time.Second
-
-// syncBuffer is a bytes.Buffer that the connection goroutines (the trace)
-// and the command's own goroutine may write at the same time.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // result is how one run of the command ended.
 type result struct {
@@ -64,7 +44,7 @@ func grpcwire(t *testing.T, stdin string, args ...string) result {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	timer := time.AfterFunc(runTimeout, cancel)
-	var out, errOut syncBuffer
+	var out, errOut testio.Buffer
 	code := run(ctx, args, &stdio{in: strings.NewReader(stdin), out: &out, err: &errOut})
 	if !timer.Stop() {
 		t.Fatalf("grpcwire %s did not finish within %v:\n%s", strings.Join(args, " "), runTimeout, errOut.String())
