@@ -214,22 +214,30 @@ var listenLine = regexp.MustCompile(`interop-server: listening on (\S+)`)
 // waitListening waits for grpcwire's interop-server to print its address.
 func (p *proc) waitListening(t *testing.T) string {
 	t.Helper()
-	deadline := time.Now().Add(procStartTimeout)
-	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
-		if m := listenLine.FindStringSubmatch(p.out.String()); m != nil {
-			p.addr = m[1]
-			return p.addr
+	p.addr = p.waitLine(t, listenLine)[1]
+	return p.addr
+}
+
+// waitLine waits until the program's output matches re, and returns the
+// match and its submatches; it fails the test if the program exits first
+// or nothing matches within procStartTimeout. The output is the only sign
+// that a program is ready: it is looked at again at each write.
+func (p *proc) waitLine(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	timer := time.NewTimer(procStartTimeout)
+	defer timer.Stop()
+	for {
+		changed := p.out.Changed()
+		if m := re.FindStringSubmatch(p.out.String()); m != nil {
+			return m
 		}
 		select {
+		case <-changed:
 		case <-p.done:
-			t.Fatalf("%s exited before listening (%v):\n%s", p.name, p.err, p.out)
-		default:
+			t.Fatalf("%s exited before its output matched %v (%v):\n%s", p.name, re, p.err, p.out)
+		case <-timer.C:
+			t.Fatalf("%s printed nothing matching %v within %v:\n%s", p.name, re, procStartTimeout, p.out)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not listen within %v:\n%s", p.name, procStartTimeout, p.out)
-		}
-		// The program's output is the only sign that it is ready.
-		time.Sleep(pause)
 	}
 }
 

@@ -80,6 +80,7 @@ func TestGracefulStopUnderLoad(t *testing.T) {
 	var ok, unavailable atomic.Int64
 	var wg sync.WaitGroup
 	stopping := make(chan struct{})
+	warmedUp := make(chan struct{})
 	var fail sync.Once
 	var failure error
 	for range workers {
@@ -92,7 +93,9 @@ func TestGracefulStopUnderLoad(t *testing.T) {
 				cancel()
 				switch st := wire.StatusOf(err); {
 				case err == nil:
-					ok.Add(1)
+					if ok.Add(1) == 2*workers {
+						close(warmedUp) // every worker is calling, and some calls got through
+					}
 				case st.Code == wire.Unavailable:
 					unavailable.Add(1)
 					select {
@@ -109,9 +112,7 @@ func TestGracefulStopUnderLoad(t *testing.T) {
 			}
 		}()
 	}
-	for ok.Load() < 2*workers {
-		time.Sleep(time.Millisecond)
-	}
+	within(t, warmedUp, "the first calls to succeed")
 	ctx, cancel := context.WithTimeout(context.Background(), testsvc.Timeout)
 	defer cancel()
 	close(stopping)

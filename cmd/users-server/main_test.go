@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"grpcwire/client"
 	"grpcwire/health/grpc_health_v1"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/reflection/grpc_reflection_v1"
 	"grpcwire/userspb"
 	"grpcwire/wire"
@@ -20,54 +20,17 @@ import (
 // testTimeout bounds every wait of these tests.
 const testTimeout = 10 * time.Second
 
-// lines is a writer that keeps what it is given, and tells when a line
-// starting with a prefix arrives.
-type lines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// waitFor polls until a line starting with prefix has been written and
-// returns the rest of it. Polling is the only way: the program writes to an
-// io.Writer and signals nothing else.
-func (l *lines) waitFor(t *testing.T, prefix string) string {
-	t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	for time.Now().Before(deadline) {
-		for line := range strings.Lines(l.String()) {
-			if rest, ok := strings.CutPrefix(line, prefix); ok {
-				return strings.TrimSpace(rest)
-			}
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("no line starting %q within %v; got:\n%s", prefix, testTimeout, l.String())
-	return ""
-}
-
 // startServer runs the program's run in the background on a free loopback
 // port and returns its address, its stdout and stderr, and a function that
 // stops it as Ctrl-C does and returns run's error.
-func startServer(t *testing.T, cfg config) (addr string, stdout, stderr *lines, stop func() error) {
+func startServer(t *testing.T, cfg config) (addr string, stdout, stderr *testio.Buffer, stop func() error) {
 	t.Helper()
 	cfg.addr = "127.0.0.1:0"
-	stdout, stderr = &lines{}, &lines{}
+	stdout, stderr = &testio.Buffer{}, &testio.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, cfg, stdout, stderr) }()
-	addr = stderr.waitFor(t, "users-server: listening on ")
+	addr = stderr.WaitForPrefix(t, "users-server: listening on ")
 	var once sync.Once
 	var err error
 	stop = func() error {
@@ -226,7 +189,7 @@ func TestTraceFlag(t *testing.T) {
 
 // TestListenError names the address that could not be used.
 func TestListenError(t *testing.T) {
-	err := run(context.Background(), config{addr: "127.0.0.1:-1"}, &lines{}, &lines{})
+	err := run(context.Background(), config{addr: "127.0.0.1:-1"}, &testio.Buffer{}, &testio.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "cannot listen on 127.0.0.1:-1") {
 		t.Errorf("run on a bad address: %v, want an error naming it", err)
 	}

@@ -196,16 +196,21 @@ func TestManyConcurrentStreams(t *testing.T) {
 }
 
 func TestCancelReachesServer(t *testing.T) {
-	aborted := make(chan struct{})
+	started, aborted := make(chan struct{}), make(chan struct{})
 	_, cli := pair(t, Config{}, Config{}, func(s *Stream) {
 		s.SetAbortFunc(func() { close(aborted) })
+		close(started)
 		io.ReadAll(s)
 	})
 	s, err := cli.OpenStream(requestFields("/wait"), []byte("x"), nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(10 * time.Millisecond)
+	select { // the server has the stream
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the server never got the stream")
+	}
 	s.Cancel(http2.ErrCodeCancel)
 	select {
 	case <-aborted:

@@ -9,6 +9,7 @@ package testio
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -63,44 +64,60 @@ func (b *Buffer) Count(s string) int {
 	return n
 }
 
+// Changed returns a channel that the next Write closes, for waits that
+// watch something else too (a process exiting). Take it before looking at
+// String, so that no write falls between the two.
+func (b *Buffer) Changed() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.changed == nil {
+		b.changed = make(chan struct{})
+	}
+	return b.changed
+}
+
 // WaitFor waits, up to WaitTimeout, until a line contains every one of
 // want, and returns that line; it fails the test with everything written
 // otherwise. It wakes at each Write rather than polling.
 func (b *Buffer) WaitFor(t testing.TB, want ...string) string {
 	t.Helper()
+	return b.waitLine(t, fmt.Sprintf("a line containing all of %q", want), func(line string) bool {
+		for _, w := range want {
+			if !strings.Contains(line, w) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// WaitForPrefix waits, as WaitFor does, for a line starting with prefix,
+// and returns the rest of that line without surrounding white space.
+func (b *Buffer) WaitForPrefix(t testing.TB, prefix string) string {
+	t.Helper()
+	line := b.waitLine(t, fmt.Sprintf("a line starting with %q", prefix), func(line string) bool {
+		return strings.HasPrefix(line, prefix)
+	})
+	return strings.TrimSpace(strings.TrimPrefix(line, prefix))
+}
+
+// waitLine waits for the first non-empty line that match accepts.
+func (b *Buffer) waitLine(t testing.TB, what string, match func(string) bool) string {
+	t.Helper()
 	timer := time.NewTimer(WaitTimeout)
 	defer timer.Stop()
 	for {
-		b.mu.Lock()
-		text := b.buf.String()
-		if b.changed == nil {
-			b.changed = make(chan struct{})
-		}
-		changed := b.changed
-		b.mu.Unlock()
-		if line, ok := lineWithAll(text, want); ok {
-			return line
+		changed := b.Changed()
+		for _, line := range strings.Split(b.String(), "\n") {
+			if line != "" && match(line) {
+				return line
+			}
 		}
 		select {
 		case <-changed:
 		case <-timer.C:
-			t.Fatalf("nothing written contains all of %q within %v; what was written:\n%s", want, WaitTimeout, b.String())
+			t.Fatalf("nothing written within %v is %s; what was written:\n%s", WaitTimeout, what, b.String())
 			return ""
 		}
 	}
-}
-
-// lineWithAll returns the first non-empty line of text that contains every
-// one of want.
-func lineWithAll(text string, want []string) (string, bool) {
-	for _, line := range strings.Split(text, "\n") {
-		ok := line != ""
-		for _, w := range want {
-			ok = ok && strings.Contains(line, w)
-		}
-		if ok {
-			return line, true
-		}
-	}
-	return "", false
 }
