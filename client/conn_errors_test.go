@@ -29,7 +29,7 @@ import (
 // no message names a Go API (client.WithTLS, tls.Config), which the user of
 // a program cannot act on.
 func TestConnectErrorsInPlainWords(t *testing.T) {
-	pki := newTestPKI(t, true, "localhost")
+	pki := testsvc.NewPKI(t, true, "localhost")
 	tests := []struct {
 		name   string
 		target func(t *testing.T) string
@@ -99,7 +99,7 @@ func TestConnectErrorsInPlainWords(t *testing.T) {
 		},
 		{
 			name:   "certificate for another name",
-			target: func(t *testing.T) string { return tlsServer(t, newTestPKI(t, false, "other.example")) },
+			target: func(t *testing.T) string { return tlsServer(t, testsvc.NewPKI(t, false, "other.example")) },
 			opts:   []client.Option{client.WithTLS(&tls.Config{RootCAs: pki.Pool})},
 			reason: client.ReasonWrongName,
 			want:   []string{"certificate", "not accepted", "other names"},
@@ -172,7 +172,7 @@ func cleartextServer(t *testing.T) string {
 }
 
 // tlsServer serves the test service with TLS and the PKI's certificate.
-func tlsServer(t *testing.T, pki *testPKI) string {
+func tlsServer(t *testing.T, pki *testsvc.PKI) string {
 	_, addr := testsvc.Start(t, nil, server.TLS(pki.ServerConfig()))
 	return addr
 }

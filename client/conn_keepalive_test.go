@@ -11,6 +11,7 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 	"grpcwire/wire"
@@ -172,10 +173,10 @@ func TestClientKeepaliveBacksOff(t *testing.T) {
 func TestKeepaliveMeetsServerPolicy(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	synctest.Test(t, func(t *testing.T) {
-		var log logLines
+		var log testio.Buffer
 		d := newSwitchDialer(t, false, server.KeepaliveEnforcementPolicy(server.KeepaliveEnforcement{
 			MinTime: 5 * time.Minute, PermitWithoutStream: true, MaxStrikes: 2}))
-		cc := testsvc.Dial(t, "server:443", client.WithDialer(d.dial), client.WithLogger(log.logger()),
+		cc := testsvc.Dial(t, "server:443", client.WithDialer(d.dial), client.WithLogger(log.Logger()),
 			client.WithKeepalive(client.KeepaliveParams{Time: time.Minute, PermitWithoutStream: true}))
 		for range 24 {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -186,7 +187,7 @@ func TestKeepaliveMeetsServerPolicy(t *testing.T) {
 			time.Sleep(time.Hour)
 		}
 		// 1, 2 and 4 minutes draw too_many_pings; 8 minutes is accepted.
-		if n := log.count("doubling the keepalive time"); n != 3 {
+		if n := log.Count("doubling the keepalive time"); n != 3 {
 			t.Errorf("the keepalive time was doubled %d times, want 3:\n%s", n, log.String())
 		}
 		if n := d.count(); n != 4 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,12 +82,25 @@ func TestWaitReadyLoopback(t *testing.T) {
 	}
 
 	addr = closedPortAddr(t)
-	cc = testsvc.Dial(t, addr, fastBackoff)
+	refused := make(chan struct{}) // closed at the first failed attempt
+	var once sync.Once
+	cc = testsvc.Dial(t, addr, fastBackoff, client.WithDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+		var d net.Dialer
+		nc, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			once.Do(func() { close(refused) })
+		}
+		return nc, err
+	}))
 	result := testsvc.Go(t, func() error {
 		_, err := echo(ctx, cc, "early", client.WaitForReady(true))
 		return err
 	})
-	time.Sleep(50 * time.Millisecond)
+	select { // the call has found no server, and waits for one
+	case <-refused:
+	case <-ctx.Done():
+		t.Fatal("the wait-for-ready call never tried to connect")
+	}
 	serveOn(t, listenOn(t, addr), nil)
 	if err := result(); err != nil {
 		t.Fatalf("wait-for-ready call made before the server listened: %v", err)

@@ -25,26 +25,26 @@ func TestTLSClient(t *testing.T) {
 		name  string
 		names []string // the certificate's DNS names
 		ips   bool     // the certificate also holds 127.0.0.1
-		opts  func(pki *testPKI) []client.Option
+		opts  func(pki *testsvc.PKI) []client.Option
 	}{
 		{
 			name: "root pool, IP address",
 			ips:  true,
-			opts: func(pki *testPKI) []client.Option {
+			opts: func(pki *testsvc.PKI) []client.Option {
 				return []client.Option{client.WithTLS(&tls.Config{RootCAs: pki.Pool})}
 			},
 		},
 		{
 			name:  "server name override",
 			names: []string{"grpc.example"},
-			opts: func(pki *testPKI) []client.Option {
+			opts: func(pki *testsvc.PKI) []client.Option {
 				return []client.Option{client.WithTLS(&tls.Config{RootCAs: pki.Pool, ServerName: "grpc.example"})}
 			},
 		},
 		{
 			name:  "name from the authority",
 			names: []string{"grpc.example"},
-			opts: func(pki *testPKI) []client.Option {
+			opts: func(pki *testsvc.PKI) []client.Option {
 				return []client.Option{client.WithTLS(&tls.Config{RootCAs: pki.Pool}), client.WithAuthority("grpc.example:443")}
 			},
 		},
@@ -52,7 +52,7 @@ func TestTLSClient(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h2test.VerifyNoLeaks(t)
-			pki := newTestPKI(t, tt.ips, tt.names...)
+			pki := testsvc.NewPKI(t, tt.ips, tt.names...)
 			cfg := pki.ServerConfig()
 			_, addr := testsvc.Start(t, nil, server.TLS(cfg))
 			cc := testsvc.Dial(t, addr, tt.opts(pki)...)
@@ -68,7 +68,7 @@ func TestTLSClient(t *testing.T) {
 // request is sent with :scheme https.
 func TestTLSClientHello(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	pki := newTestPKI(t, false, "grpc.example")
+	pki := testsvc.NewPKI(t, false, "grpc.example")
 	hellos := make(chan *tls.ClientHelloInfo, 1)
 	cfg := pki.ServerConfig()
 	cfg.NextProtos = []string{"h2"}

@@ -52,6 +52,7 @@ func defaultDialOptions() dialOptions {
 		maxSend:           wire.DefaultMaxSendMsgSize,
 		connectTimeout:    wire.DefaultMinConnectTimeout,
 		backoff:           DefaultBackoff,
+		keepalive:         KeepaliveParams{Time: wire.DefaultKeepaliveTime, Timeout: wire.DefaultKeepaliveTimeout, PermitWithoutStream: wire.DefaultKeepalivePermitWithoutStream},
 		initialWindow:     wire.DefaultInitialWindowSize,
 		connWindow:        wire.DefaultInitialConnWindowSize,
 		maxFrameSize:      wire.DefaultMaxFrameSize,

@@ -96,35 +96,6 @@ func expectRequest(p *h2test.Peer, id uint32, n int) []h2test.GRPCMessage {
 	return msgs
 }
 
-// settle waits, by a PING round trip, until the client has written what it
-// was going to write for the frames it has read, and reports whether
-// RST_STREAM with code on stream id came in the meantime; any other frame
-// but flow-control credit and acknowledgements fails the test. A client
-// that gives up on a response it cannot use resets the stream, unless the
-// server's END_STREAM reached it first: which happens depends on timing, so
-// tests accept the reset, and only it.
-func settle(t *testing.T, p *h2test.Peer, id uint32, code http2.ErrCode) (reset bool) {
-	t.Helper()
-	data := [8]byte{'s', 'e', 't', 't', 'l', 'e'}
-	p.WritePing(false, data)
-	for {
-		switch f := p.ReadFrame().(type) {
-		case *http2.PingFrame:
-			if f.IsAck() && f.Data == data {
-				return reset
-			}
-		case *http2.RSTStreamFrame:
-			if f.StreamID != id || f.ErrCode != code || reset {
-				t.Fatalf("unexpected RST_STREAM %v on stream %d while settling stream %d (accepting one %v)\n%s", f.ErrCode, f.StreamID, id, code, p.FrameLog())
-			}
-			reset = true
-		case *http2.WindowUpdateFrame, *http2.SettingsFrame:
-		default:
-			t.Fatalf("unexpected %v while settling stream %d\n%s", f, id, p.FrameLog())
-		}
-	}
-}
-
 // TestTrailersOnlyAccepted: "Trailers-Only" responses are accepted for any
 // call; the status, its percent-decoded message and the trailer metadata
 // reach the application, the response headers are empty.
@@ -227,7 +198,7 @@ func TestNonGRPCResponse(t *testing.T) {
 		s.p.WriteHeaders(id, false, ":status", fmt.Sprint(tt.status), "content-type", "text/html")
 		s.p.WriteData(id, true, []byte(tt.body))
 		st := wantStatus(t, wait(), tt.code, "text/html", "not application/grpc", tt.wantQuote)
-		settle(t, s.p, id, http2.ErrCodeCancel)
+		s.p.Settle(id, http2.ErrCodeCancel)
 		if strings.Contains(st.Message, tt.wantQuote+"x") {
 			t.Errorf("message quotes more than 1 KiB of the body: %d bytes", len(st.Message))
 		}
@@ -340,13 +311,13 @@ func TestStreamEndedInsideMessage(t *testing.T) {
 		// had ended it already, so that no RST_STREAM should be sent, but
 		// see the report on Cancel racing the transport's END_STREAM
 		// bookkeeping.
-		settle(t, s.p, id, http2.ErrCodeCancel)
+		s.p.Settle(id, http2.ErrCodeCancel)
 
 		id, wait = s.unary()
 		s.p.WriteGRPCResponseHeaders(id)
 		s.p.WriteData(id, true, cut.data)
 		wantStatus(t, wait(), wire.Internal)
-		settle(t, s.p, id, http2.ErrCodeCancel)
+		s.p.Settle(id, http2.ErrCodeCancel)
 	}
 }
 

@@ -144,10 +144,10 @@ func (cs *Stream) retryLocked(old *transport.Stream) bool {
 		return false
 	}
 	for _, m := range cs.replay.msgs {
-		ts.Write(nil, m, nil, nil, false)
+		ts.WriteData(m, nil)
 	}
 	if cs.replay.closed {
-		ts.Write(nil, nil, nil, nil, true)
+		ts.CloseSend()
 	}
 	cs.replay = nil
 	cs.hmu.Lock()

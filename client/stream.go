@@ -233,7 +233,7 @@ func (cs *Stream) SendMsg(m proto.Message) error {
 		cs.replay = nil
 	}
 	ts := cs.stream()
-	if err := ts.Write(nil, data, bp, nil, false); err != nil {
+	if err := ts.WriteData(data, bp); err != nil {
 		if transport.IsUnprocessed(ts.Err()) && cs.retryLocked(ts) {
 			cs.sentN++
 			return nil
@@ -254,7 +254,7 @@ func (cs *Stream) CloseSend() error {
 		cs.replay.closed = true
 	}
 	ts := cs.stream()
-	if err := ts.Write(nil, nil, nil, nil, true); err != nil && transport.IsUnprocessed(ts.Err()) {
+	if err := ts.CloseSend(); err != nil && transport.IsUnprocessed(ts.Err()) {
 		cs.retryLocked(ts)
 	}
 	return nil

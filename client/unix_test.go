@@ -1,7 +1,6 @@
 package client_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 	"grpcwire/trace"
@@ -116,32 +115,13 @@ func TestUnixSocketsEveryCallKind(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the trace's writes from several
-// connections' goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestTraceLabelsEachConnection: with several backends, the frame trace
 // names on each connection's first line the address it went to: the
 // backend's host:port, or the Unix socket in target syntax.
 func TestTraceLabelsEachConnection(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	bs := startBackends(t, 3, backendOpts{})
-	var out syncBuffer
+	var out testio.Buffer
 	cc := testsvc.Dial(t, ipv4Target(bs), client.WithServiceConfig(roundRobin), client.WithTrace(&out, trace.OmitTimes()))
 	ctx, cancel := context.WithTimeout(context.Background(), testsvc.Timeout)
 	defer cancel()
@@ -155,7 +135,7 @@ func TestTraceLabelsEachConnection(t *testing.T) {
 
 	sock := "unix:" + filepath.Join(t.TempDir(), "t.sock")
 	serveUnix(t, sock)
-	var uout syncBuffer
+	var uout testio.Buffer
 	ucc := testsvc.Dial(t, sock, client.WithTrace(&uout, trace.OmitTimes()))
 	if _, err := echo(ctx, ucc, "x"); err != nil {
 		t.Fatal(err)

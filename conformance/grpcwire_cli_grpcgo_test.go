@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // echoServerListening is the line grpcgo-echo-server prints once it
@@ -53,22 +52,7 @@ func buildCLIPrograms(t *testing.T) cliPrograms {
 func startEchoServer(t *testing.T, progs cliPrograms, reflection string) string {
 	t.Helper()
 	p := startProc(t, "grpcgo-echo-server -reflection "+reflection, progs.echoServer, "-reflection", reflection)
-	deadline := time.Now().Add(procStartTimeout)
-	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
-		if m := echoServerListening.FindStringSubmatch(p.out.String()); m != nil {
-			return m[1]
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("%s exited before listening (%v):\n%s", p.name, p.err, p.out)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not listen within %v:\n%s", p.name, procStartTimeout, p.out)
-		}
-		// The program's output is the only sign that it is ready.
-		time.Sleep(pause)
-	}
+	return p.waitLine(t, echoServerListening)[1]
 }
 
 // cliRun is one run of the command.

@@ -7,14 +7,13 @@ package conformance
 
 import (
 	"context"
-	"errors"
-	"net"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"grpcwire/health"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/reflection"
 	"grpcwire/server"
 	"grpcwire/userspb"
@@ -193,19 +192,7 @@ func TestGrpcurlUsersServer(t *testing.T) {
 	userspb.RegisterUsersServer(s, &usersImpl{})
 	health.Register(s)
 	reflection.Register(s)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	t.Cleanup(func() {
-		s.Stop()
-		if err := <-done; !errors.Is(err, server.ErrServerStopped) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	addr := ln.Addr().String()
+	addr := testsvc.Serve(t, s)
 
 	runGrpcurl(t, grpcurl, []grpcurlCase{
 		{"list", []string{"-plaintext", addr, "list"}, 0, []string{"grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "users.Users"}},

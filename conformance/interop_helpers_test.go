@@ -6,7 +6,6 @@ package conformance
 // tools pinned in go.mod, built by "go tool").
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"grpcwire/internal/testkit/testio"
 )
 
 // The tools' package paths, as go.mod's tool directives name them.
@@ -163,30 +164,11 @@ func grpcwireTestdata(t *testing.T, name string) string {
 	return p
 }
 
-// syncBuffer is a bytes.Buffer safe for a process's writes and the test's
-// reads at the same time.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // proc is a server program running for a test.
 type proc struct {
 	name string
 	cmd  *exec.Cmd
-	out  *syncBuffer // stdout and stderr
+	out  *testio.Buffer // stdout and stderr
 	done chan struct{}
 	err  error // Wait's result, once done is closed
 	addr string
@@ -196,7 +178,7 @@ type proc struct {
 // calls, ends it.
 func startProc(t *testing.T, name, bin string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: exec.Command(bin, args...), out: new(syncBuffer), done: make(chan struct{})}
+	p := &proc{name: name, cmd: exec.Command(bin, args...), out: new(testio.Buffer), done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
@@ -235,22 +217,30 @@ var listenLine = regexp.MustCompile(`interop-server: listening on (\S+)`)
 // waitListening waits for grpcwire's interop-server to print its address.
 func (p *proc) waitListening(t *testing.T) string {
 	t.Helper()
-	deadline := time.Now().Add(procStartTimeout)
-	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
-		if m := listenLine.FindStringSubmatch(p.out.String()); m != nil {
-			p.addr = m[1]
-			return p.addr
+	p.addr = p.waitLine(t, listenLine)[1]
+	return p.addr
+}
+
+// waitLine waits until the program's output matches re, and returns the
+// match and its submatches; it fails the test if the program exits first
+// or nothing matches within procStartTimeout. The output is the only sign
+// that a program is ready: it is looked at again at each write.
+func (p *proc) waitLine(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	timer := time.NewTimer(procStartTimeout)
+	defer timer.Stop()
+	for {
+		changed := p.out.Changed()
+		if m := re.FindStringSubmatch(p.out.String()); m != nil {
+			return m
 		}
 		select {
+		case <-changed:
 		case <-p.done:
-			t.Fatalf("%s exited before listening (%v):\n%s", p.name, p.err, p.out)
-		default:
+			t.Fatalf("%s exited before its output matched %v (%v):\n%s", p.name, re, p.err, p.out)
+		case <-timer.C:
+			t.Fatalf("%s printed nothing matching %v within %v:\n%s", p.name, re, procStartTimeout, p.out)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not listen within %v:\n%s", p.name, procStartTimeout, p.out)
-		}
-		// The program's output is the only sign that it is ready.
-		time.Sleep(pause)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/trace/tracetest"
 )
 
@@ -64,7 +65,7 @@ func grpcGoThroughProxy(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out syncBuffer
+	var out testio.Buffer
 	client.Stdout, client.Stderr = &out, &out
 	if err := client.Start(); err != nil {
 		t.Fatal(err)

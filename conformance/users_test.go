@@ -19,7 +19,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -189,22 +188,7 @@ var usersListenLine = regexp.MustCompile(`users-server: listening on (\S+)`)
 func startUsersServer(t *testing.T, bin string, args ...string) (*proc, string) {
 	t.Helper()
 	p := startProc(t, "users-server", bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
-	deadline := time.Now().Add(procStartTimeout)
-	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
-		if m := usersListenLine.FindStringSubmatch(p.out.String()); m != nil {
-			return p, m[1]
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("users-server exited before listening (%v):\n%s", p.err, p.out)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("users-server did not listen within %v:\n%s", procStartTimeout, p.out)
-		}
-		// Its output is the only sign that it is ready.
-		time.Sleep(pause)
-	}
+	return p, p.waitLine(t, usersListenLine)[1]
 }
 
 // seedClientGrpcGo makes the seed client's calls with grpc-go and returns

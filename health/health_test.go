@@ -2,8 +2,6 @@ package health_test
 
 import (
 	"context"
-	"errors"
-	"net"
 	"testing"
 	"time"
 
@@ -11,6 +9,7 @@ import (
 	"grpcwire/health"
 	pb "grpcwire/health/grpc_health_v1"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 	"grpcwire/userspb"
 	"grpcwire/wire"
@@ -26,19 +25,8 @@ func serve(t *testing.T) (*server.Server, *health.Server, *client.Conn) {
 	s := server.New()
 	userspb.RegisterUsersServer(s, userspb.UnimplementedUsersServer{})
 	hs := health.Register(s)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	t.Cleanup(func() {
-		s.Stop()
-		if err := <-done; !errors.Is(err, server.ErrServerStopped) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	cc, err := client.Dial(ln.Addr().String())
+	addr := testsvc.Serve(t, s)
+	cc, err := client.Dial(addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,6 @@ package interop_test
 import (
 	"context"
 	"crypto/tls"
-	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/interop"
 	pb "grpcwire/interop/grpc_testing"
 	"grpcwire/server"
@@ -39,19 +38,8 @@ func start(t *testing.T, register func(*server.Server), opts ...server.Option) s
 	t.Helper()
 	s := server.New(opts...)
 	register(s)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	t.Cleanup(func() {
-		s.Stop()
-		if err := <-done; !errors.Is(err, server.ErrServerStopped) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return ln.Addr().String()
+	addr := testsvc.Serve(t, s)
+	return addr
 }
 
 // testService registers the real TestService.

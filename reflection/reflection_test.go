@@ -2,8 +2,6 @@ package reflection_test
 
 import (
 	"context"
-	"errors"
-	"net"
 	"slices"
 	"testing"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"grpcwire/client"
 	"grpcwire/health"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/interop"
 	"grpcwire/reflection"
 	v1 "grpcwire/reflection/grpc_reflection_v1"
@@ -36,19 +35,8 @@ func serve(t *testing.T) *client.Conn {
 	(&interop.TestServer{}).Register(s)
 	health.Register(s)
 	reflection.Register(s)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	t.Cleanup(func() {
-		s.Stop()
-		if err := <-done; !errors.Is(err, server.ErrServerStopped) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	cc, err := client.Dial(ln.Addr().String())
+	addr := testsvc.Serve(t, s)
+	cc, err := client.Dial(addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,12 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
@@ -25,12 +22,6 @@ import (
 // server's allowances, so that a server without the defence is not cut off
 // and the test fails waiting for the GOAWAY instead of looping forever.
 const maxFloodFrames = 200_000
-
-// floodHeapBound is how much the server's heap may grow while it is
-// flooded. The defences cut the flooder off after a few thousand frames at
-// most; without them the answers queued for it and the state of its
-// streams grow with every frame.
-const floodHeapBound = 16 << 20
 
 // requestBlock is an HPACK block of a gRPC request to path, from a fresh
 // encoder: it refers to no dynamic table entry, so it may be sent any
@@ -49,8 +40,10 @@ func requestBlock(path string) []byte {
 
 // floods are the cheap frames a peer can send to make a server work for
 // nothing: each writes frames with fr until a write fails (the server has
-// closed the connection) or maxFloodFrames; reason is what the server must
-// log and put in the GOAWAY.
+// closed the connection) or maxFloodFrames. (What the engine answers each
+// with, GOAWAY(ENHANCE_YOUR_CALM) naming it, a log line and a bounded heap,
+// is pinned in internal/transport/floods_test.go; reason is kept here for
+// the subtests' logs.)
 var floods = []struct {
 	name   string
 	flood  func(fr *http2.Framer, n int) error
@@ -98,16 +91,14 @@ var floods = []struct {
 	}, "header block of more than", nil},
 }
 
-// TestFloodsCutOff: a peer flooding one connection with cheap frames is cut
-// off with GOAWAY(ENHANCE_YOUR_CALM) and a logged reason, the server's heap
-// does not grow with the flood, and a client on another connection is
-// served all along.
+// TestFloodsCutOff: while a peer floods one connection with cheap frames,
+// until it is cut off, a client on another connection of the same server
+// is served all along, and after.
 func TestFloodsCutOff(t *testing.T) {
 	for _, fl := range floods {
 		t.Run(fl.name, func(t *testing.T) {
 			h2test.VerifyNoLeaks(t)
-			var log logBuffer
-			_, addr := testsvc.Start(t, nil, append(fl.opts, server.Logger(log.logger()), server.MaxConcurrentStreams(100))...)
+			_, addr := testsvc.Start(t, nil, append(fl.opts, server.MaxConcurrentStreams(100))...)
 
 			// The well-behaved client, calling all through the flood.
 			cc := testsvc.Dial(t, addr)
@@ -138,29 +129,6 @@ func TestFloodsCutOff(t *testing.T) {
 				}
 			}()
 
-			base := heapInuse()
-			peak := atomic.Uint64{}
-			peak.Store(base)
-			sampling := make(chan struct{})
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				tick := time.NewTicker(5 * time.Millisecond)
-				defer tick.Stop()
-				for {
-					select {
-					case <-sampling:
-						return
-					case <-tick.C:
-						var ms runtime.MemStats
-						runtime.ReadMemStats(&ms)
-						if h := ms.HeapInuse; h > peak.Load() {
-							peak.Store(h)
-						}
-					}
-				}
-			}()
-
 			// The flooder: the test reads on the Peer while another
 			// goroutine writes as fast as it can.
 			p := testsvc.RawClient(t, addr)
@@ -185,14 +153,9 @@ func TestFloodsCutOff(t *testing.T) {
 				bw.Flush()
 			}()
 			ga := readUntilGoAway(t, p)
-			close(sampling)
-			if ga.ErrCode != http2.ErrCodeEnhanceYourCalm || !strings.Contains(string(ga.DebugData()), fl.reason) {
-				t.Errorf("GOAWAY(%v, %q), want ENHANCE_YOUR_CALM naming %q", ga.ErrCode, ga.DebugData(), fl.reason)
-			}
 			callsDuring := calls.Load() - callsBefore
-			line := log.waitFor(t, "closing connection", fl.reason)
-			t.Logf("cut off after %d frames written (%d calls on the other connection meanwhile, heap %d KiB +%d KiB): %s",
-				written.Load(), callsDuring, base>>10, (int64(peak.Load())-int64(base))>>10, line)
+			t.Logf("%s: cut off after %d frames written with GOAWAY(%v, %q); %d calls on the other connection meanwhile",
+				fl.reason, written.Load(), ga.ErrCode, ga.DebugData(), callsDuring)
 			p.Close()
 
 			// Served all along, and still served.
@@ -203,9 +166,6 @@ func TestFloodsCutOff(t *testing.T) {
 			}
 			if _, err := client.Unary[wrapperspb.StringValue, wrapperspb.StringValue](context.Background(), cc, testsvc.EchoPath, wrapperspb.String("after")); err != nil {
 				t.Errorf("a call after the flood: %v", err)
-			}
-			if grew := int64(peak.Load()) - int64(base); grew > floodHeapBound {
-				t.Errorf("the heap grew by %d MiB during the flood; want at most %d MiB", grew>>20, floodHeapBound>>20)
 			}
 		})
 	}
@@ -220,14 +180,4 @@ func readUntilGoAway(t *testing.T, p *h2test.Peer) *http2.GoAwayFrame {
 			return ga
 		}
 	}
-}
-
-// heapInuse is the heap in use after a collection: the baseline the
-// samples taken during the flood (without collections, so garbage counts
-// too) are compared with.
-func heapInuse() uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapInuse
 }

@@ -17,6 +17,7 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 )
@@ -26,7 +27,7 @@ import (
 // the TLS state; the configuration passed in is not modified.
 func TestTLSNegotiatesH2(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	pki := newTestPKI(t, true, "localhost")
+	pki := testsvc.NewPKI(t, true, "localhost")
 	cfg := pki.ServerConfig()
 	seen := make(chan server.Peer, 1)
 	_, addr := testsvc.Start(t, &testsvc.Service{
@@ -60,7 +61,7 @@ func TestTLSNegotiatesH2(t *testing.T) {
 // server logs a line saying why, and a cleartext client on the TLS port is
 // logged as such.
 func TestTLSWithoutH2IsClosed(t *testing.T) {
-	pki := newTestPKI(t, true, "localhost")
+	pki := testsvc.NewPKI(t, true, "localhost")
 	tests := []struct {
 		name    string
 		connect func(t *testing.T, addr string)
@@ -127,10 +128,10 @@ func TestTLSWithoutH2IsClosed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h2test.VerifyNoLeaks(t)
-			var log logBuffer
-			_, addr := testsvc.Start(t, nil, server.TLS(pki.ServerConfig()), server.Logger(log.logger()))
+			var log testio.Buffer
+			_, addr := testsvc.Start(t, nil, server.TLS(pki.ServerConfig()), server.Logger(log.Logger()))
 			tt.connect(t, addr)
-			log.waitFor(t, tt.want...)
+			log.WaitFor(t, tt.want...)
 		})
 	}
 }
@@ -141,8 +142,8 @@ func TestTLSWithoutH2IsClosed(t *testing.T) {
 // such.
 func TestCleartextPriorKnowledge(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	var log logBuffer
-	_, addr := testsvc.Start(t, nil, server.Logger(log.logger()))
+	var log testio.Buffer
+	_, addr := testsvc.Start(t, nil, server.Logger(log.Logger()))
 	p := testsvc.RawClient(t, addr)
 	p.Handshake()
 	p.WriteGRPCRequestHeaders(1, testsvc.EchoPath, false)
@@ -166,7 +167,7 @@ func TestCleartextPriorKnowledge(t *testing.T) {
 	if err := tc.Handshake(); err == nil {
 		t.Fatal("a TLS handshake succeeded on the cleartext port")
 	}
-	log.waitFor(t, "TLS handshake on this cleartext port")
+	log.WaitFor(t, "TLS handshake on this cleartext port")
 }
 
 // TestHTTP1ClientGetsAnAnswer: a client speaking HTTP/1.x to the cleartext

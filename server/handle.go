@@ -3,13 +3,13 @@ package server
 import (
 	"context"
 	"fmt"
-	"grpcwire/internal/bufpool"
 	"iter"
 	"runtime"
 	"strings"
 	"time"
 
-	"golang.org/x/net/http2"
+	"grpcwire/internal/bufpool"
+
 	"golang.org/x/net/http2/hpack"
 
 	"grpcwire/framing"
@@ -123,13 +123,13 @@ func (s *Server) handleStream(sc *serverConn, ts *transport.Stream) {
 	}
 	m := s.methods[h.path]
 	if m == nil {
-		earlyAbort(ts, "200", subtype, wire.NewStatus(wire.Unimplemented, s.unknownMethod(h.path)))
+		earlyAbort(ts, wire.HTTPStatusOK, subtype, wire.NewStatus(wire.Unimplemented, s.unknownMethod(h.path)))
 		return
 	}
 	var recvCodec framing.Codec
 	if h.encoding != "" && h.encoding != "identity" {
 		if recvCodec = framing.Lookup(h.encoding); recvCodec == nil {
-			earlyAbort(ts, "200", subtype, wire.NewStatus(wire.Unimplemented, fmt.Sprintf(
+			earlyAbort(ts, wire.HTTPStatusOK, subtype, wire.NewStatus(wire.Unimplemented, fmt.Sprintf(
 				"grpcwire: grpc-encoding %q is not supported; this server accepts %s", h.encoding, strings.Join(framing.Names(), ","))),
 				hpack.HeaderField{Name: wire.HeaderAcceptEncoding, Value: strings.Join(framing.Names(), ",")})
 			return
@@ -143,13 +143,13 @@ func (s *Server) handleStream(sc *serverConn, ts *transport.Stream) {
 			return
 		}
 		if timeout <= 0 {
-			earlyAbort(ts, "200", subtype, wire.NewStatus(wire.DeadlineExceeded, "grpcwire: the call's deadline had passed when it arrived"))
+			earlyAbort(ts, wire.HTTPStatusOK, subtype, wire.NewStatus(wire.DeadlineExceeded, "grpcwire: the call's deadline had passed when it arrived"))
 			return
 		}
 	}
 	if h.hasBinary {
 		if err := checkBinaryMetadata(ts.Header()); err != nil {
-			earlyAbort(ts, "200", subtype, wire.NewStatus(wire.Internal, err.Error()))
+			earlyAbort(ts, wire.HTTPStatusOK, subtype, wire.NewStatus(wire.Internal, err.Error()))
 			return
 		}
 	}
@@ -165,7 +165,7 @@ func (s *Server) handleStream(sc *serverConn, ts *transport.Stream) {
 		// the call with DEADLINE_EXCEEDED on its own clock.
 		stopDeadline = context.AfterFunc(ctx, func() {
 			if ctx.Err() == context.DeadlineExceeded {
-				ts.Cancel(http2.ErrCodeCancel)
+				ts.Cancel(wire.RSTStreamCancel)
 			}
 		})
 	} else {
@@ -254,7 +254,7 @@ func httpReject(ts *transport.Stream, httpStatus string, st *wire.Status) {
 		{Name: wire.HeaderGRPCMessage, Value: wire.EncodeMessage(st.Message)},
 	}
 	ts.KeepOpenAfterEnd()
-	ts.Write(fields, []byte(st.Message+"\n"), nil, nil, true)
+	ts.WriteHeadersAndBody(fields, []byte(st.Message+"\n"))
 	ts.Release()
 }
 
@@ -271,7 +271,7 @@ func earlyAbort(ts *transport.Stream, httpStatus, subtype string, st *wire.Statu
 		fields = append(fields, hpack.HeaderField{Name: wire.HeaderGRPCMessage, Value: wire.EncodeMessage(st.Message)})
 	}
 	fields = append(fields, extra...)
-	ts.Write(fields, nil, nil, nil, true)
+	ts.WriteTrailersOnly(fields)
 	ts.Release()
 }
 

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 	"grpcwire/wire"
@@ -46,8 +47,8 @@ func TestMaxRecvSizeCheckedOnDeclaredLength(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h2test.VerifyNoLeaks(t)
-			log := &logBuffer{}
-			p := rawConn(t, nil, append(tt.opts, server.Logger(log.logger()))...)
+			log := &testio.Buffer{}
+			p := rawConn(t, nil, append(tt.opts, server.Logger(log.Logger()))...)
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			p.WriteGRPCRequestHeaders(1, tt.path, false)
@@ -62,7 +63,7 @@ func TestMaxRecvSizeCheckedOnDeclaredLength(t *testing.T) {
 			if strings.Contains(msg, "server.") {
 				t.Errorf("grpc-message %q names a Go API, which the client cannot act on", msg)
 			}
-			log.waitFor(t, "server.MaxRecvMsgSize raises it", "method="+tt.path, "length=104857600", fmt.Sprintf("limit=%d", tt.limit))
+			log.WaitFor(t, "server.MaxRecvMsgSize raises it", "method="+tt.path, "length=104857600", fmt.Sprintf("limit=%d", tt.limit))
 			p.ExpectRST(1, http2.ErrCodeNo)
 			if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
 				t.Errorf("the server allocated %d MiB while refusing a message declared at 100 MiB", grew>>20)
@@ -76,8 +77,8 @@ func TestMaxRecvSizeCheckedOnDeclaredLength(t *testing.T) {
 // no Go API, and the server's log names the option that raises it.
 func TestMaxSendSizeStatusAndLog(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	log := &logBuffer{}
-	p := rawConn(t, nil, server.MaxSendMsgSize(10), server.Logger(log.logger()))
+	log := &testio.Buffer{}
+	p := rawConn(t, nil, server.MaxSendMsgSize(10), server.Logger(log.Logger()))
 	req := testsvc.Marshal(t, wrapperspb.String(strings.Repeat("a", 20)))
 	p.WriteGRPCRequestHeaders(1, testsvc.EchoPath, false)
 	p.WriteGRPCMessage(1, true, false, req)
@@ -86,7 +87,7 @@ func TestMaxSendSizeStatusAndLog(t *testing.T) {
 	if msg != want {
 		t.Errorf("grpc-message %q, want %q", msg, want)
 	}
-	log.waitFor(t, "level=WARN", "server.MaxSendMsgSize raises it", "method="+testsvc.EchoPath, fmt.Sprintf("length=%d", len(req)), "limit=10")
+	log.WaitFor(t, "level=WARN", "server.MaxSendMsgSize raises it", "method="+testsvc.EchoPath, fmt.Sprintf("length=%d", len(req)), "limit=10")
 }
 
 // TestMaxRecvSizeAllowsMessageAtTheLimit: the limit is inclusive, and a

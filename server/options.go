@@ -54,9 +54,17 @@ func defaultOptions() options {
 		handshakeTimeout:     wire.DefaultServerPrefaceTimeout,
 		logger:               slog.New(slog.DiscardHandler),
 		gracefulPingBound:    wire.DefaultGracefulStopPingBound,
+		keepalive: KeepaliveParams{
+			Time:                  wire.DefaultKeepaliveTime,
+			Timeout:               wire.DefaultKeepaliveTimeout,
+			MaxConnectionIdle:     wire.DefaultMaxConnectionIdle,
+			MaxConnectionAge:      wire.DefaultMaxConnectionAge,
+			MaxConnectionAgeGrace: wire.DefaultMaxConnectionAgeGrace,
+		},
 		enforcement: KeepaliveEnforcement{
-			MinTime:    wire.KeepaliveMinTime,
-			MaxStrikes: wire.DefaultMaxPingStrikes,
+			MinTime:             wire.KeepaliveMinTime,
+			PermitWithoutStream: wire.DefaultKeepalivePermitWithoutStream,
+			MaxStrikes:          wire.DefaultMaxPingStrikes,
 		},
 	}
 }

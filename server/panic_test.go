@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/net/http2"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"grpcwire/internal/testkit/h2test"
@@ -42,7 +43,7 @@ func TestHandlerPanicFailsOnlyItsCall(t *testing.T) {
 	p.WriteGRPCRequestHeaders(3, testsvc.EchoPath, false)
 	p.WriteGRPCMessage(3, true, false, testsvc.Marshal(t, wrapperspb.String("panic")))
 	msg := checkTrailersOnly(t, p.ExpectHeaders(3, true), wire.Internal)
-	settle(t, p, 3)
+	p.Settle(3, http2.ErrCodeNo)
 	if !strings.Contains(msg, "panicked") || !strings.Contains(msg, testsvc.EchoPath) {
 		t.Errorf("grpc-message %q should say that the handler of %s panicked", msg, testsvc.EchoPath)
 	}
@@ -55,13 +56,13 @@ func TestHandlerPanicFailsOnlyItsCall(t *testing.T) {
 	p.ExpectHeaders(5, false)
 	p.ExpectGRPCMessage(5)
 	p.ExpectGRPCStatus(5, int(wire.Internal))
-	settle(t, p, 5)
+	p.Settle(5, http2.ErrCodeNo)
 
 	// The call in flight and a new one still work.
 	p.WriteGRPCMessage(1, true, false, testsvc.Marshal(t, wrapperspb.String("after")))
 	p.ExpectGRPCMessage(1)
 	p.ExpectGRPCStatus(1, 0)
-	settle(t, p, 1)
+	p.Settle(1, http2.ErrCodeNo)
 	p.WriteGRPCRequestHeaders(7, testsvc.EchoPath, false)
 	p.WriteGRPCMessage(7, true, false, testsvc.Marshal(t, wrapperspb.String("ok")))
 	p.ExpectHeaders(7, false)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/net/http2"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -166,7 +167,7 @@ func TestRecvRawMsgEnforcesOneRequest(t *testing.T) {
 	p.ExpectHeaders(1, false)
 	p.ExpectGRPCMessage(1)
 	p.ExpectGRPCStatus(1, 0)
-	settle(t, p, 1)
+	p.Settle(1, http2.ErrCodeNo)
 	if err := <-second; !errors.Is(err, io.EOF) {
 		t.Errorf("the second RecvRawMsg = %v, want io.EOF", err)
 	}
@@ -175,7 +176,7 @@ func TestRecvRawMsgEnforcesOneRequest(t *testing.T) {
 	if msg := checkTrailersOnly(t, p.ExpectHeaders(3, true), wire.Unimplemented); !strings.Contains(msg, "cardinality") {
 		t.Errorf("without request: grpc-message %q", msg)
 	}
-	settle(t, p, 3)
+	p.Settle(3, http2.ErrCodeNo)
 
 	p.WriteGRPCRequestHeaders(5, path, false)
 	p.WriteGRPCMessage(5, false, false, req)
@@ -183,5 +184,5 @@ func TestRecvRawMsgEnforcesOneRequest(t *testing.T) {
 	if msg := checkTrailersOnly(t, p.ExpectHeaders(5, true), wire.Unimplemented); !strings.Contains(msg, "cardinality") {
 		t.Errorf("with two requests: grpc-message %q", msg)
 	}
-	settle(t, p, 5)
+	p.Settle(5, http2.ErrCodeNo)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/http2"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"grpcwire/internal/testkit/h2test"
@@ -159,10 +160,10 @@ func TestGRPCRejects(t *testing.T) {
 				if msg := wire.DecodeMessage(h.Get("grpc-message")); !strings.Contains(msg, tt.want) {
 					t.Errorf("grpc-message %q does not contain %q", msg, tt.want)
 				}
-				settle(t, p, id)
+				p.Settle(id, http2.ErrCodeNo)
 				return
 			}
-			settle(t, p, id)
+			p.Settle(id, http2.ErrCodeNo)
 			msg := checkTrailersOnly(t, h, tt.code, tt.fields...)
 			if !strings.Contains(msg, tt.want) {
 				t.Errorf("grpc-message %q does not contain %q", msg, tt.want)

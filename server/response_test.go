@@ -60,7 +60,7 @@ func TestNormalResponseShape(t *testing.T) {
 // RST_STREAM may follow.
 func expectNoReset(t *testing.T, p *h2test.Peer, id uint32) {
 	t.Helper()
-	if settle(t, p, id) {
+	if p.Settle(id, http2.ErrCodeNo) {
 		t.Errorf("RST_STREAM(NO_ERROR) on stream %d after the trailers although the client had half-closed", id)
 	}
 }
@@ -127,7 +127,7 @@ func TestServerStreamingResponseShape(t *testing.T) {
 		}
 	}
 	p.ExpectGRPCStatus(1, 0)
-	settle(t, p, 1)
+	p.Settle(1, http2.ErrCodeNo)
 
 	p.WriteGRPCRequestHeaders(3, testsvc.CountPath, false)
 	p.WriteGRPCMessage(3, true, false, testsvc.Marshal(t, wrapperspb.Int32(0)))
@@ -178,7 +178,7 @@ func TestContentTypeSubtypeEchoed(t *testing.T) {
 	}
 	p.ExpectGRPCMessage(1)
 	p.ExpectGRPCStatus(1, 0)
-	settle(t, p, 1)
+	p.Settle(1, http2.ErrCodeNo)
 
 	p.WriteHeaders(3, true, ":method", "POST", ":scheme", "http", ":path", "/no.Such/Method", ":authority", "localhost",
 		"te", "trailers", "content-type", wire.ContentTypeProto)

@@ -238,6 +238,7 @@ func (s *Server) serveConn(nc net.Conn) {
 		ReadBufferSize:       s.opts.readBuffer,
 		WriteBufferSize:      s.opts.writeBuffer,
 		HandshakeTimeout:     s.opts.handshakeTimeout,
+		GracefulPingBound:    s.opts.gracefulPingBound,
 		Logger:               s.opts.logger,
 		OnStream:             func(ts *transport.Stream) { s.dispatch(sc, ts) },
 		Keepalive:            s.keepaliveConfig(),
@@ -317,7 +318,7 @@ func (s *Server) GracefulStop(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sc.tc.GracefulShutdown(ctx, s.opts.gracefulPingBound)
+			sc.tc.GracefulShutdown(ctx)
 		}()
 	}
 	wg.Wait()

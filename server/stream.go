@@ -126,7 +126,7 @@ func (st *Stream) SendHeader(md wire.Metadata) error {
 		return err
 	}
 	st.headerSent = true
-	if err := st.ts.Write(hdr, nil, nil, nil, false); err != nil {
+	if err := st.ts.WriteHeaders(hdr); err != nil {
 		return st.sendError(err)
 	}
 	return nil
@@ -253,7 +253,12 @@ func (st *Stream) SendMsg(m proto.Message) error {
 		}
 		st.headerSent = true
 	}
-	if err := st.ts.Write(hdr, data, bp, nil, false); err != nil {
+	if hdr != nil {
+		err = st.ts.WriteHeadersAndData(hdr, data, bp)
+	} else {
+		err = st.ts.WriteData(data, bp)
+	}
+	if err != nil {
 		return st.sendError(err)
 	}
 	return nil
@@ -316,7 +321,7 @@ func (st *Stream) headerFieldsLocked() ([]hpack.HeaderField, error) {
 	}
 	hdr := make([]hpack.HeaderField, 0, 3+len(st.header))
 	hdr = append(hdr,
-		hpack.HeaderField{Name: wire.HeaderStatus, Value: "200"},
+		hpack.HeaderField{Name: wire.HeaderStatus, Value: wire.HTTPStatusOK},
 		hpack.HeaderField{Name: wire.HeaderContentType, Value: wire.ContentTypeFor(st.subtype)})
 	if st.sendCodec != nil {
 		hdr = append(hdr, hpack.HeaderField{Name: wire.HeaderEncoding, Value: st.sendCodec.Name()})
@@ -331,11 +336,11 @@ func (st *Stream) headerFieldsLocked() ([]hpack.HeaderField, error) {
 // Response headers without metadata or encoding, shared by every call.
 var (
 	respHeaders = []hpack.HeaderField{
-		{Name: wire.HeaderStatus, Value: "200"},
+		{Name: wire.HeaderStatus, Value: wire.HTTPStatusOK},
 		{Name: wire.HeaderContentType, Value: wire.ContentType},
 	}
 	respHeadersProto = []hpack.HeaderField{
-		{Name: wire.HeaderStatus, Value: "200"},
+		{Name: wire.HeaderStatus, Value: wire.HTTPStatusOK},
 		{Name: wire.HeaderContentType, Value: wire.ContentTypeProto},
 	}
 	okTrailers = []hpack.HeaderField{{Name: wire.HeaderGRPCStatus, Value: "0"}}
@@ -359,7 +364,7 @@ func (st *Stream) finish(err error) {
 	}
 	trl := st.trailerFieldsLocked(status)
 	if st.headerSent {
-		st.ts.Write(nil, nil, nil, trl, true)
+		st.ts.WriteTrailers(trl)
 		return
 	}
 	st.headerSent = true
@@ -373,11 +378,11 @@ func (st *Stream) finish(err error) {
 		// headers and trailers go as two HEADERS frames (as grpc-go sends
 		// them), not as one Trailers-Only frame that would make the metadata
 		// look like trailers.
-		st.ts.Write(hdr, nil, nil, trl, true)
+		st.ts.WriteHeadersAndTrailers(hdr, trl)
 		return
 	}
 	// Trailers-Only: one HEADERS frame with END_STREAM carries the status.
-	st.ts.Write(concatFields(hdr, trl), nil, nil, nil, true)
+	st.ts.WriteTrailersOnly(concatFields(hdr, trl))
 }
 
 // finishUnary sends a unary call's whole response (headers, message,
@@ -412,7 +417,7 @@ func (st *Stream) finishUnary(res proto.Message) {
 	st.finished = true
 	trl := st.trailerFieldsLocked(nil)
 	st.sendMu.Unlock()
-	st.ts.Write(hdr, data, bp, trl, true)
+	st.ts.WriteResponse(hdr, data, bp, trl)
 }
 
 // pastDeadline reports whether the call's deadline (grpc-timeout) has
@@ -427,7 +432,7 @@ func (st *Stream) pastDeadline() bool {
 	if st.ctx.Err() != context.DeadlineExceeded {
 		return false
 	}
-	st.ts.Cancel(http2.ErrCodeCancel)
+	st.ts.Cancel(wire.RSTStreamCancel)
 	return true
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/net/http2"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"grpcwire/internal/testkit/h2test"
@@ -46,7 +47,7 @@ func TestStreamMethodEnforcesOneRequest(t *testing.T) {
 		p.ExpectHeaders(id, false)
 		p.ExpectGRPCMessage(id)
 		p.ExpectGRPCStatus(id, 0)
-		settle(t, p, id)
+		p.Settle(id, http2.ErrCodeNo)
 		if err := <-secondRecv; !errors.Is(err, io.EOF) {
 			t.Errorf("%s: the handler's second RecvMsg = %v, want io.EOF", path, err)
 		}
@@ -57,7 +58,7 @@ func TestStreamMethodEnforcesOneRequest(t *testing.T) {
 		if msg := checkTrailersOnly(t, p.ExpectHeaders(id, true), wire.Unimplemented); !strings.Contains(msg, "cardinality") {
 			t.Errorf("%s without request: grpc-message %q", path, msg)
 		}
-		settle(t, p, id)
+		p.Settle(id, http2.ErrCodeNo)
 		id += 2
 
 		// Two.
@@ -67,7 +68,7 @@ func TestStreamMethodEnforcesOneRequest(t *testing.T) {
 		if msg := checkTrailersOnly(t, p.ExpectHeaders(id, true), wire.Unimplemented); !strings.Contains(msg, "cardinality") {
 			t.Errorf("%s with two requests: grpc-message %q", path, msg)
 		}
-		settle(t, p, id)
+		p.Settle(id, http2.ErrCodeNo)
 		id += 2
 	}
 }

@@ -100,7 +100,7 @@ func TestTrailersOnlyForUnknownMethod(t *testing.T) {
 			if msg := checkTrailersOnly(t, h, wire.Unimplemented); !strings.Contains(msg, tt.want) {
 				t.Errorf("grpc-message %q does not contain %q", msg, tt.want)
 			}
-			settle(t, p, id)
+			p.Settle(id, http2.ErrCodeNo)
 		})
 		id += 2
 	}
@@ -134,7 +134,7 @@ func TestTrailersOnlyForHandlerErrorBeforeAnyMessage(t *testing.T) {
 		if got := checkTrailersOnly(t, h, tt.code); got != msg {
 			t.Errorf("%s: grpc-message decodes to %q, want %q", tt.path, got, msg)
 		}
-		settle(t, p, id)
+		p.Settle(id, http2.ErrCodeNo)
 	}
 }
 
@@ -147,39 +147,4 @@ func TestTrailersOnlyThenResetWhenClientStillSending(t *testing.T) {
 	p.WriteGRPCRequestHeaders(1, "/no.Such/Method", false)
 	checkTrailersOnly(t, p.ExpectHeaders(1, true), wire.Unimplemented)
 	p.ExpectRST(1, http2.ErrCodeNo)
-}
-
-// settle waits until the server has written everything it was going to
-// write for the frames sent so far, by a PING round trip, and reports
-// whether RST_STREAM(NO_ERROR) on stream id came in the meantime. It fails
-// the test on any other frame but flow-control credit and acknowledgements.
-//
-// A server answers a request it rejects when it reads the request's
-// HEADERS; if the client's END_STREAM comes in a later frame, the server has
-// not seen it when its Trailers-Only response goes out, and "Early Server
-// Closure" makes it follow the response with RST_STREAM(NO_ERROR). Whether
-// that happens depends on how the server's reads interleave with its
-// writes, so tests that send such requests accept the reset, and only it.
-// Tests that run several calls on one connection settle each before the
-// next, so that such a reset cannot be taken for the next call's frame.
-func settle(t *testing.T, p *h2test.Peer, id uint32) (reset bool) {
-	t.Helper()
-	data := [8]byte{'s', 'e', 't', 't', 'l', 'e'}
-	p.WritePing(false, data)
-	for {
-		switch f := p.ReadFrame().(type) {
-		case *http2.PingFrame:
-			if f.IsAck() && f.Data == data {
-				return reset
-			}
-		case *http2.RSTStreamFrame:
-			if f.StreamID != id || f.ErrCode != http2.ErrCodeNo || reset {
-				t.Fatalf("unexpected %v while settling stream %d\n%s", f, id, p.FrameLog())
-			}
-			reset = true
-		case *http2.WindowUpdateFrame, *http2.SettingsFrame:
-		default:
-			t.Fatalf("unexpected %v while settling stream %d\n%s", f, id, p.FrameLog())
-		}
-	}
 }

@@ -1,15 +1,14 @@
 package trace_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"grpcwire/client"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 	"grpcwire/trace"
@@ -17,25 +16,6 @@ import (
 	"grpcwire/userspb"
 	"grpcwire/wire"
 )
-
-// syncBuffer is a bytes.Buffer safe to read while a connection may still
-// write to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // seedUsers serves users.Users as users-server does: CreateUser returns the
 // user with id 1 and refuses an empty username; GetUsers echoes the users.
@@ -63,7 +43,7 @@ func (seedUsers) GetUsers(req *userspb.GetUsersRequest, st server.ServerStreamin
 // both ends traced, and returns the two traces once the connection is gone.
 func seedCalls(t *testing.T) (clientTrace, serverTrace string) {
 	t.Helper()
-	var cbuf, sbuf syncBuffer
+	var cbuf, sbuf testio.Buffer
 	srv := server.New(server.Trace(&sbuf, trace.OmitTimes()))
 	userspb.RegisterUsersServer(srv, seedUsers{})
 	addr := testsvc.Serve(t, srv)
@@ -150,7 +130,7 @@ func TestSeedCallsTraced(t *testing.T) {
 // the trace shows its pieces frame by frame and decodes it once whole.
 func TestLargeMessageTraced(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	var cbuf syncBuffer
+	var cbuf testio.Buffer
 	srv := server.New()
 	userspb.RegisterUsersServer(srv, seedUsers{})
 	addr := testsvc.Serve(t, srv)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 
 	"grpcwire/client"
 	"grpcwire/server"
@@ -28,7 +29,9 @@ func Example() {
 	go srv.Serve(ln)
 	defer srv.Stop()
 
-	var tr syncBuffer
+	// Close waits for the connection's goroutines: after it the trace is
+	// complete, and safe to read.
+	var tr strings.Builder
 	conn, err := client.Dial(ln.Addr().String(),
 		client.WithTrace(&tr, trace.OmitTimes()),
 		client.WithAuthority("localhost:50051"))

@@ -5,9 +5,13 @@ import (
 	"time"
 )
 
-// Every default of grpcwire, in one place, each with the reason for its
-// value. Server and client options start from these; nothing else in the
-// module writes a limit or a duration inline.
+// Every default of grpcwire that a server or client option can change, in
+// one place, each with the reason for its value. Server and client options
+// start from these, and the engine (internal/transport/defaults.go) falls
+// back to them by name for the Config fields RFC 9113 gives no initial value
+// (that file lists the engine's own bounds, which no option changes);
+// nothing else in the module writes a limit or a duration inline. Each
+// constant here is read where its default applies.
 
 // Message sizes.
 const (
@@ -70,10 +74,6 @@ const (
 	// what a 2-core server serves concurrently. Streams beyond it are
 	// refused with RST_STREAM(REFUSED_STREAM), which clients may retry.
 	DefaultMaxConcurrentStreams = 1000
-	// DefaultPeerMaxConcurrentStreams is how many streams a client opens
-	// before the server's SETTINGS say otherwise: 100, grpc-go's
-	// defaultMaxStreamsClient and RFC 9113's recommended minimum.
-	DefaultPeerMaxConcurrentStreams = 100
 	// DefaultWriteBufferSize is the size of the connection's buffered
 	// writer: 32 KiB, as grpc-go (defaultWriteBufSize). A batch of small
 	// frames (headers, trailers, small messages) leaves in one write
@@ -85,17 +85,19 @@ const (
 )
 
 // Keepalive, from doc/keepalive.md's table of defaults (gRPC core) and
-// grpc-go's internal/transport/defaults.go, which agree.
+// grpc-go's internal/transport/defaults.go, which agree; where grpcwire's
+// default differs, its comment says why.
 const (
-	// DefaultClientKeepaliveTime is how long a client waits without
-	// activity before sending a keepalive PING: 0, meaning never
-	// (doc/keepalive.md: GRPC_ARG_KEEPALIVE_TIME_MS client default
-	// "INT_MAX (disabled)").
-	DefaultClientKeepaliveTime time.Duration = 0
-	// DefaultServerKeepaliveTime is how long a server waits without
-	// activity before sending a keepalive PING: 2 hours (doc/keepalive.md:
-	// "7200000 (2 hours)").
-	DefaultServerKeepaliveTime = 2 * time.Hour
+	// DefaultKeepaliveTime is how long a server or client waits without
+	// activity before sending a keepalive PING: 0, meaning never, on both
+	// sides. For a client that is doc/keepalive.md's default
+	// (GRPC_ARG_KEEPALIVE_TIME_MS: "INT_MAX (disabled)"). A server of gRPC
+	// core or grpc-go pings after 2 hours ("7200000 (2 hours)"); grpcwire's
+	// does not unless asked (server.Keepalive), because what a 2-hour ping
+	// finds, a peer gone without a word, Go's TCP keepalive already finds:
+	// the connections of a net.Listen listener probe after 15 seconds of
+	// silence by default.
+	DefaultKeepaliveTime time.Duration = 0
 	// DefaultKeepaliveTimeout is how long the sender of a keepalive PING
 	// waits for its ACK before closing the connection: 20 seconds on both
 	// sides (doc/keepalive.md: "20000 (20 seconds)").
@@ -109,10 +111,6 @@ const (
 	// GOAWAY(ENHANCE_YOUR_CALM, "too_many_pings"): 2 (doc/keepalive.md:
 	// GRPC_ARG_HTTP2_MAX_PING_STRIKES "2").
 	DefaultMaxPingStrikes = 2
-	// DefaultMaxPingsWithoutData is how many pings a client sends while no
-	// data or headers are sent: 2 (doc/keepalive.md:
-	// GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA "2").
-	DefaultMaxPingsWithoutData = 2
 	// DefaultKeepalivePermitWithoutStream is whether keepalive pings are
 	// sent, or permitted by a server, with no call in flight: false
 	// (doc/keepalive.md: GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS "0
@@ -155,9 +153,6 @@ const (
 // grpc-go's backoff.DefaultConfig and minConnectTimeout (older copies of the
 // document give 20 seconds as INITIAL_BACKOFF).
 const (
-	// DefaultDialTimeout bounds one connection attempt, TCP and TLS and
-	// HTTP/2 preface together: 20 seconds, MIN_CONNECT_TIMEOUT.
-	DefaultDialTimeout = 20 * time.Second
 	// DefaultBackoffBaseDelay is INITIAL_BACKOFF, the wait after the first
 	// failed attempt: 1 second.
 	DefaultBackoffBaseDelay = 1 * time.Second
@@ -172,5 +167,7 @@ const (
 	DefaultBackoffMaxDelay = 120 * time.Second
 	// DefaultMinConnectTimeout is MIN_CONNECT_TIMEOUT, the least time an
 	// attempt gets even when the backoff deadline is sooner: 20 seconds.
+	// The client gives every attempt (TCP, TLS and the server's first
+	// SETTINGS together) this long; client.WithConnectTimeout changes it.
 	DefaultMinConnectTimeout = 20 * time.Second
 )

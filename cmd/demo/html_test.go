@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/trace/tracetest"
 )
 
@@ -46,7 +47,7 @@ func TestHTMLTrace(t *testing.T) {
 		t.Errorf("the server's page: %d arrows\n%.300s", n, page)
 	}
 
-	var out, errOut safeBuffer
+	var out, errOut testio.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	if code, err := run(ctx, config{username: "tom", addr: "127.0.0.1:0", html: demoPage}, &out, &errOut); code != 0 || err != nil {

@@ -7,10 +7,10 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/wire"
 )
 
@@ -57,30 +57,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// safeBuffer is a bytes.Buffer that a program's output copier and the test
-// may use at the same time.
-type safeBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *safeBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *safeBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // startServer starts the built users-server on a free loopback port; it is
 // stopped (and must exit cleanly) at the end of the test.
-func startServer(t *testing.T, args ...string) (*Server, *safeBuffer) {
+func startServer(t *testing.T, args ...string) (*Server, *testio.Buffer) {
 	t.Helper()
-	out := &safeBuffer{}
+	out := &testio.Buffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	srv, err := StartServer(ctx, bins.Server, out, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
@@ -123,7 +104,7 @@ func freeAddr(t *testing.T) string {
 // TestDemo runs the one-command demo: it must print exactly the seed's
 // client output, and show the server's metadata line on stderr.
 func TestDemo(t *testing.T) {
-	var stdout, stderr safeBuffer
+	var stdout, stderr testio.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	code, err := run(ctx, config{username: "tom", addr: "127.0.0.1:0"}, &stdout, &stderr)

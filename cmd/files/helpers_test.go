@@ -1,16 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"grpcwire/filesvc"
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 )
@@ -46,32 +45,13 @@ func startServer(t testing.TB, dir string, opts ...server.Option) *filesServer {
 	return &filesServer{addr: testsvc.Serve(t, s), dir: dir, store: store, svc: svc}
 }
 
-// syncBuffer is a bytes.Buffer safe for the progress bar's goroutine and
-// the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // cli runs the command line args against addr, with stderr a terminal or
 // not, and returns the exit code and what it wrote.
 func cli(t testing.TB, addr string, terminal bool, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut testio.Buffer
 	code = run(ctx, append([]string{"-addr", addr}, args...), &stdio{out: &out, err: &errOut, errIsTerminal: terminal})
 	return code, out.String(), errOut.String()
 }

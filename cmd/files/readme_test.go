@@ -23,6 +23,7 @@ import (
 	"grpcwire/filespb"
 	"grpcwire/filesvc"
 	"grpcwire/framing"
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/observe"
 	"grpcwire/trace"
 	"grpcwire/trace/tracetest"
@@ -145,7 +146,7 @@ func uploadTrace(t *testing.T) string {
 	})
 	src := randomFile(t, t.TempDir(), "video.mp4", readmeFileSize, 1)
 	rec := &recorder{}
-	var out, errOut syncBuffer
+	var out, errOut testio.Buffer
 	sio := &stdio{out: &out, err: &errOut, observer: func(client.ConnInfo) observe.Observer { return rec }}
 	ctx := t.Context()
 	if code := run(ctx, []string{"-addr", srv.addr, "-trace", "-trace-times=false", "put", src}, sio); code != 0 {

@@ -18,6 +18,7 @@ import (
 	"grpcwire/cmd/grpcwire/internal/check"
 	"grpcwire/health"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/interop"
 	"grpcwire/reflection"
 	"grpcwire/server"
@@ -32,7 +33,7 @@ func startInteropServer(t *testing.T, opts ...server.Option) string {
 	(&interop.TestServer{ServerID: "grpcwire-interop-server"}).Register(s)
 	reflection.Register(s)
 	health.Register(s)
-	return serve(t, s)
+	return testsvc.Serve(t, s)
 }
 
 // checkLine is one result line of grpcwire check.
@@ -137,7 +138,7 @@ func TestCheckWithoutTestService(t *testing.T) {
 	usersOnly := server.New()
 	userspb.RegisterUsersServer(usersOnly, usersServer{})
 
-	r := grpcwire(t, "", "check", "-plaintext", serve(t, withHealth))
+	r := grpcwire(t, "", "check", "-plaintext", testsvc.Serve(t, withHealth))
 	got := results(t, r.stdout)
 	expect(t, r, exitOK, "no grpc.testing.TestService (its checks skip)", "probe method /grpc.health.v1.Health/Check",
 		"skip  cardinality-zero", "skipped: the server does not serve grpc.testing.TestService (/grpc.testing.TestService/EmptyCall: grpc-status 12 UNIMPLEMENTED")
@@ -151,7 +152,7 @@ func TestCheckWithoutTestService(t *testing.T) {
 		}
 	}
 
-	r = grpcwire(t, "", "check", "-plaintext", serve(t, usersOnly))
+	r = grpcwire(t, "", "check", "-plaintext", testsvc.Serve(t, usersOnly))
 	got = results(t, r.stdout)
 	expect(t, r, exitOK, "no method to call", "skipped: no method of the server could be called to succeed")
 	for _, c := range check.Catalogue {

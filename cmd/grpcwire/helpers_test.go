@@ -1,20 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"grpcwire/internal/testkit/testio"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/interop"
 	"grpcwire/reflection"
 	"grpcwire/server"
@@ -24,25 +22,6 @@ import (
 
 // runTimeout bounds one run of the command in a test.
 const runTimeout = 30 * time.Second
-
-// syncBuffer is a bytes.Buffer that the connection goroutines (the trace)
-// and the command's own goroutine may write at the same time.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // result is how one run of the command ended.
 type result struct {
@@ -65,7 +44,7 @@ func grpcwire(t *testing.T, stdin string, args ...string) result {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	timer := time.AfterFunc(runTimeout, cancel)
-	var out, errOut syncBuffer
+	var out, errOut testio.Buffer
 	code := run(ctx, args, &stdio{in: strings.NewReader(stdin), out: &out, err: &errOut})
 	if !timer.Stop() {
 		t.Fatalf("grpcwire %s did not finish within %v:\n%s", strings.Join(args, " "), runTimeout, errOut.String())
@@ -88,24 +67,6 @@ func expect(t *testing.T, r result, code int, wants ...string) {
 	}
 }
 
-// serve starts s on a loopback port and stops it when t ends.
-func serve(t *testing.T, s *server.Server) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	t.Cleanup(func() {
-		s.Stop()
-		if err := <-done; !errors.Is(err, server.ErrServerStopped) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return ln.Addr().String()
-}
-
 // startInterop starts grpcwire's interop TestService (all four call kinds)
 // in this process, with reflection unless noReflection, and returns its
 // address.
@@ -116,7 +77,7 @@ func startInterop(t *testing.T, noReflection bool, opts ...server.Option) string
 	if !noReflection {
 		reflection.Register(s)
 	}
-	return serve(t, s)
+	return testsvc.Serve(t, s)
 }
 
 // usersServer is users.Users as cmd/users-server serves it (CreateUser
@@ -166,7 +127,7 @@ func startUsers(t *testing.T, noReflection bool) string {
 	if !noReflection {
 		reflection.Register(s)
 	}
-	return serve(t, s)
+	return testsvc.Serve(t, s)
 }
 
 // repoRoot is the root module's directory, which holds users.proto.

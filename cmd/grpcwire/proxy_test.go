@@ -25,6 +25,7 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/reflection"
 	rpb "grpcwire/reflection/grpc_reflection_v1"
@@ -39,20 +40,20 @@ var proxyListening = regexp.MustCompile(`grpcwire proxy: listening on (\S+) `)
 // runningProxy is a "grpcwire proxy" running in this process.
 type runningProxy struct {
 	addr           string
-	stdout, stderr *syncBuffer
+	stdout, stderr *testio.Buffer
 	stop           func() int // stops it and returns its exit code
 }
 
 // listenWatcher is the proxy's stderr: it keeps everything and tells the
 // address once the listening line is written.
 type listenWatcher struct {
-	syncBuffer
+	testio.Buffer
 	once sync.Once
 	addr chan string
 }
 
 func (w *listenWatcher) Write(p []byte) (int, error) {
-	n, err := w.syncBuffer.Write(p)
+	n, err := w.Buffer.Write(p)
 	if m := proxyListening.FindStringSubmatch(w.String()); m != nil {
 		w.once.Do(func() { w.addr <- m[1] })
 	}
@@ -65,7 +66,7 @@ func startProxy(t *testing.T, args ...string) *runningProxy {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &listenWatcher{addr: make(chan string, 1)}
-	p := &runningProxy{stdout: &syncBuffer{}}
+	p := &runningProxy{stdout: &testio.Buffer{}}
 	code := make(chan int, 1)
 	go func() {
 		code <- run(ctx, append([]string{"proxy", "-listen", "127.0.0.1:0"}, args...), &stdio{in: strings.NewReader(""), out: p.stdout, err: stderr})
@@ -91,7 +92,7 @@ func startProxy(t *testing.T, args ...string) *runningProxy {
 	case <-time.After(runTimeout):
 		t.Fatalf("the proxy did not listen within %v:\n%s", runTimeout, stderr.String())
 	}
-	p.stderr = &stderr.syncBuffer
+	p.stderr = &stderr.Buffer
 	return p
 }
 
@@ -151,7 +152,7 @@ func TestProxyTLS(t *testing.T) {
 	s := server.New(server.TLS(serverPKI.ServerConfig()))
 	userspb.RegisterUsersServer(s, usersServer{})
 	reflection.Register(s)
-	target := serve(t, s)
+	target := testsvc.Serve(t, s)
 	page := filepath.Join(t.TempDir(), "trace.html")
 	p := startProxy(t, "-cert", cert, "-key", key, "-cacert", serverCA, "-trace-times=false", "-json", "-html", page, target)
 

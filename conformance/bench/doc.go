@@ -18,6 +18,7 @@
 //	defaults.go   every bound and default of the harness, with its reason
 //	service.go    the Bench service on grpcwire and on grpc-go, alike
 //	snapshot.go   a process's counters: rusage, runtime/metrics, /proc/self/io
+//	rusage_unix.go  getrusage(2) for snapshot.go (rusage_other.go: zero elsewhere)
 //	control.go    the server role: serve, answer commands, write profiles
 //	launch.go     starting a server: a pinned child process, or in-process
 //	clients.go    the load generator's connection on grpc-go or grpcwire
@@ -28,5 +29,5 @@
 //	tcp.go        raw loopback TCP throughput, the ceiling for large messages
 //	run.go        rounds, A/B alternation, what is measured against what
 //	report.go     the Markdown report
-//	machine.go    cores, CPU model, pinning
+//	machine.go    cores, CPU model, pinning (the open-file limit: machine_unix.go)
 package bench

@@ -8,7 +8,6 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -86,13 +85,7 @@ func TakeSnapshot(gc bool) Snapshot {
 	defer snapMu.Unlock()
 	var s Snapshot
 	s.ReadCalls, s.WriteCalls = ioCalls()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
-		s.User = ru.Utime.Nano()
-		s.Sys = ru.Stime.Nano()
-		s.VolCtxSw = int64(ru.Nvcsw)
-		s.InvolCtxSw = int64(ru.Nivcsw)
-	}
+	readRusage(&s)
 	metrics.Read(snapSamples)
 	u := func(i int) uint64 {
 		if snapSamples[i].Value.Kind() != metrics.KindUint64 {

@@ -167,7 +167,7 @@ func BenchmarkStreamRoundTrip(b *testing.B) {
 			s.Cancel(http2.ErrCodeInternal)
 			return
 		}
-		s.Write(respHdr, body, nil, trailers, true)
+		s.WriteResponse(respHdr, body, nil, trailers)
 	})
 	req := make([]byte, 100)
 	buf := make([]byte, 512)

@@ -1,9 +1,6 @@
 package transport
 
 import (
-	"errors"
-	"fmt"
-	"grpcwire/observe"
 	"log/slog"
 	"net"
 	"sync"
@@ -12,11 +9,15 @@ import (
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"grpcwire/observe"
 )
 
 // Config shapes one connection. The server and client packages fill every
 // field from their options and grpcwire/wire's defaults; the zero value of a
-// field here means "the RFC 9113 initial value" or "off", as documented.
+// field here means "the RFC 9113 initial value", "off", or, where RFC 9113
+// gives no initial value, wire's default, as documented (defaults.go lists
+// them all).
 type Config struct {
 	// MaxFrameSize is the largest frame payload this side accepts,
 	// advertised as SETTINGS_MAX_FRAME_SIZE (16384 when zero).
@@ -33,17 +34,24 @@ type Config struct {
 	// limit. Only a server sets it.
 	MaxConcurrentStreams uint32
 	// MaxHeaderListSize is the largest header list this side accepts,
-	// advertised as SETTINGS_MAX_HEADER_LIST_SIZE (16 MiB when zero).
+	// advertised as SETTINGS_MAX_HEADER_LIST_SIZE
+	// (wire.DefaultMaxHeaderListSize, 16 KiB, when zero).
 	MaxHeaderListSize uint32
 	// SendQuota is how many bytes of DATA one stream may have queued for
-	// the writer before Stream.Write blocks (64 KiB when zero).
+	// the writer before its writes block (64 KiB, grpc-go's default, when
+	// zero).
 	SendQuota int
 	// ReadBufferSize and WriteBufferSize size the connection's buffers
-	// (32 KiB when zero). The write buffer is only held while writing.
+	// (wire's defaults, 32 KiB, when zero). Neither is held while the
+	// connection is idle.
 	ReadBufferSize, WriteBufferSize int
 	// HandshakeTimeout bounds the wait for the client preface and first
 	// SETTINGS frame on a server (no bound when zero).
 	HandshakeTimeout time.Duration
+	// GracefulPingBound bounds how long GracefulShutdown, and a server's
+	// MaxConnectionAge, wait for the ACK of the PING that follows the
+	// first GOAWAY (wire.DefaultGracefulStopPingBound, 5 s, when zero).
+	GracefulPingBound time.Duration
 	// Observer, if set, is told of every frame read and written.
 	Observer observe.Observer
 	// Logger receives connection-level events; nil discards them.
@@ -67,7 +75,8 @@ type KeepaliveConfig struct {
 	// PING; zero sends none.
 	Time time.Duration
 	// Timeout is how long it waits for any frame after such a PING before
-	// closing the connection.
+	// closing the connection (wire.DefaultKeepaliveTimeout, 20 s, when
+	// zero).
 	Timeout time.Duration
 	// PermitWithoutStream allows those pings while no stream is open.
 	PermitWithoutStream bool
@@ -92,18 +101,6 @@ type KeepaliveConfig struct {
 	// ENHANCE_YOUR_CALM "too_many_pings".
 	MaxPingStrikes int
 }
-
-// Defaults of RFC 9113 and of this package, for Config fields left zero.
-const (
-	rfcInitialWindowSize = 65535           // RFC 9113 §6.9.2
-	rfcMaxFrameSize      = 16384           // RFC 9113 §6.5.2, the initial SETTINGS_MAX_FRAME_SIZE
-	maxWindow            = 1<<31 - 1       // RFC 9113 §6.9.1: a window may not exceed 2^31-1
-	defaultHeaderList    = 16 << 20        // what x/net's Framer assumes without a limit
-	defaultSendQuota     = 64 << 10        // bytes one stream may queue before Write blocks
-	defaultBufferSize    = 32 << 10        // read and write buffers
-	goAwayFlushBound     = 1 * time.Second // how long a closing conn waits for its GOAWAY to leave
-	recentResets         = 256             // locally reset stream ids remembered to ignore late frames
-)
 
 // Conn is one HTTP/2 connection, server or client side.
 type Conn struct {
@@ -175,16 +172,22 @@ func newConn(nc net.Conn, cfg Config, server bool) *Conn {
 		cfg.ConnWindowSize = rfcInitialWindowSize
 	}
 	if cfg.MaxHeaderListSize == 0 {
-		cfg.MaxHeaderListSize = defaultHeaderList
+		cfg.MaxHeaderListSize = defaultMaxHeaderListSize
 	}
 	if cfg.SendQuota <= 0 {
 		cfg.SendQuota = defaultSendQuota
 	}
 	if cfg.ReadBufferSize <= 0 {
-		cfg.ReadBufferSize = defaultBufferSize
+		cfg.ReadBufferSize = defaultReadBufferSize
 	}
 	if cfg.WriteBufferSize <= 0 {
-		cfg.WriteBufferSize = defaultBufferSize
+		cfg.WriteBufferSize = defaultWriteBufferSize
+	}
+	if cfg.GracefulPingBound <= 0 {
+		cfg.GracefulPingBound = defaultGracefulPingBound
+	}
+	if cfg.Keepalive.Timeout <= 0 {
+		cfg.Keepalive.Timeout = defaultKeepaliveTimeout
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -201,16 +204,14 @@ func newConn(nc net.Conn, cfg Config, server bool) *Conn {
 		settled:        make(chan struct{}),
 		closing:        make(chan struct{}),
 		streams:        make(map[uint32]*Stream),
-		peerMaxStreams: ^uint32(0), // unlimited until the peer's SETTINGS say otherwise
+		peerMaxStreams: initialPeerMaxStreams,
 		recvWindow:     int64(cfg.ConnWindowSize),
 	}
 	c.q.init()
 	c.br = newConnReader(nc, cfg.ReadBufferSize)
 	c.fr = http2.NewFramer(nil, c.br)
 	c.fr.SetMaxReadFrameSize(cfg.MaxFrameSize)
-	// RFC 9113 §6.5.2: SETTINGS_HEADER_TABLE_SIZE starts at 4096, and this
-	// side never advertises another value.
-	c.hdec = hpack.NewDecoder(4096, c.hdrDec.emit)
+	c.hdec = hpack.NewDecoder(rfcHeaderTableSize, c.hdrDec.emit)
 	c.w.init(c)
 	c.lastRead.Store(time.Now().UnixNano())
 	c.initFloods()
@@ -314,108 +315,3 @@ func (c *Conn) shutdown(err error) {
 	c.q.close()
 	c.nc.Close()
 }
-
-// fatal ends the connection because of a protocol error: it queues GOAWAY
-// with code and debug, gives the writer a bounded time to send it, and shuts
-// the connection down.
-func (c *Conn) fatal(code http2.ErrCode, debug string, err error) {
-	last := c.markGoAway()
-	done := make(chan struct{})
-	if c.q.push1(writeReq{kind: reqGoAway, n: last, code: code, debug: []byte(debug), done: done}) == nil {
-		t := time.NewTimer(goAwayFlushBound)
-		select {
-		case <-done:
-		case <-t.C:
-		}
-		t.Stop()
-	}
-	c.log.Info("grpcwire: closing connection", "remote", c.nc.RemoteAddr().String(), "code", code.String(), "reason", debug)
-	c.shutdown(err)
-}
-
-// markGoAway notes that this side is sending GOAWAY with the highest
-// stream id the peer has opened, so that later streams are refused, and
-// returns that id.
-func (c *Conn) markGoAway() uint32 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.goAwaySent = true
-	c.goAwayLastID = c.maxPeerStreamID
-	return c.goAwayLastID
-}
-
-// ConnError is the error streams see when their connection ended.
-type ConnError struct {
-	Err error // why the connection ended
-}
-
-// Error says that the connection closed, and why.
-// Error says that the connection closed, and why.
-func (e *ConnError) Error() string { return "grpcwire/transport: connection closed: " + e.Err.Error() }
-
-// Unwrap returns why the connection ended.
-func (e *ConnError) Unwrap() error { return e.Err }
-
-var (
-	// errClosedLocally: this side closed the connection.
-	errClosedLocally = fmt.Errorf("closed by this side: %w", net.ErrClosed)
-	// ErrPeerClosed: the peer closed the connection without GOAWAY.
-	errPeerClosed = errors.New("the peer closed the connection")
-)
-
-// noteLocalReset remembers that this side reset stream id, so that frames
-// the peer sent before seeing the RST_STREAM are ignored rather than
-// answered (RFC 9113 §5.1). The memory is bounded: the oldest id is
-// forgotten first.
-func (c *Conn) noteLocalReset(id uint32) {
-	c.resetMu.Lock()
-	if c.resets == nil {
-		c.resets = &recentResetSet{ids: make(map[uint32]struct{}, recentResets)}
-	}
-	r := c.resets
-	if old := r.ring[r.next]; old != 0 {
-		delete(r.ids, old)
-	}
-	r.ring[r.next] = id
-	r.next = (r.next + 1) % recentResets
-	r.ids[id] = struct{}{}
-	c.resetMu.Unlock()
-}
-
-// recentResetSet remembers the last recentResets stream ids this side
-// reset, oldest forgotten first.
-type recentResetSet struct {
-	ids  map[uint32]struct{}
-	ring [recentResets]uint32
-	next int
-}
-
-func (c *Conn) forgetLocalReset(id uint32) {
-	c.resetMu.Lock()
-	if c.resets != nil {
-		delete(c.resets.ids, id)
-	}
-	c.resetMu.Unlock()
-}
-
-func (c *Conn) wasResetByUs(id uint32) bool {
-	c.resetMu.Lock()
-	defer c.resetMu.Unlock()
-	if c.resets == nil {
-		return false
-	}
-	_, ok := c.resets.ids[id]
-	return ok
-}
-
-// observing reports whether an Observer is set.
-func (c *Conn) observing() bool { return c.cfg.Observer != nil }
-
-func (c *Conn) observe(ev *observe.FrameEvent) {
-	ev.Time = time.Now()
-	c.cfg.Observer.ObserveFrame(ev)
-}
-
-// StartTime is when the connection was set up; observers print times
-// relative to it.
-func (c *Conn) StartTime() time.Time { return c.start }

@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"io"
 	"net"
-	"os"
-	"syscall"
-
-	"grpcwire/internal/bufpool"
 )
+
+// How the reader goroutine reads the socket. On Unix systems
+// (connreader_unix.go) a plain TCP or Unix socket is read through its
+// syscall.RawConn into pooled buffers, only once it is readable, so that an
+// idle connection holds no read buffer; elsewhere (connreader_other.go), and
+// for other connections (TLS, in memory), a bufio.Reader does.
 
 // connReader is what the reader goroutine reads frames from: a buffered
 // reader of the connection.
@@ -19,172 +21,12 @@ type connReader interface {
 }
 
 // newConnReader returns a reader of nc that holds no buffer while the
-// connection is idle, when nc is a plain TCP or Unix socket: an idle
-// connection then costs no read buffer at all. Other connections (TLS, in
-// memory) get a bufio.Reader.
+// connection is idle when nc is a plain TCP or Unix socket on a Unix
+// system: an idle connection then costs no read buffer at all. Other
+// connections, and every connection elsewhere, get a bufio.Reader.
 func newConnReader(nc net.Conn, size int) connReader {
-	var sc syscall.Conn
-	switch c := nc.(type) {
-	case *net.TCPConn:
-		sc = c
-	case *net.UnixConn:
-		sc = c
-	}
-	if sc != nil {
-		if rc, err := sc.SyscallConn(); err == nil {
-			return newPollReader(rc, size)
-		}
+	if r := newSocketReader(nc, size); r != nil {
+		return r
 	}
 	return bufio.NewReaderSize(nc, size)
-}
-
-// pollReader reads a socket through its syscall.RawConn: it waits for the
-// socket to be readable without holding a buffer, then reads into a pooled
-// buffer, which goes back to the pool as soon as it has been read out. A
-// read at least as large as the buffer goes straight into the caller's
-// slice.
-type pollReader struct {
-	rc   syscall.RawConn
-	size int
-	bp   *[]byte // holds the unread bytes [r:w]; nil when there are none
-	r, w int
-	err  error // sticky: the connection failed or ended
-
-	// The callback's arguments and results, kept here so that a read
-	// allocates nothing.
-	dst  []byte
-	n    int
-	rerr error
-	fn   func(fd uintptr) bool
-}
-
-func newPollReader(rc syscall.RawConn, size int) *pollReader {
-	p := &pollReader{rc: rc, size: size}
-	p.fn = p.readReady
-	return p
-}
-
-// readReady is called by the runtime poller when the socket may be
-// readable; it reports false to wait again (the read would block).
-func (p *pollReader) readReady(fd uintptr) bool {
-	dst := p.dst
-	if dst == nil {
-		if p.bp == nil {
-			p.bp = bufpool.Get(p.size)
-		}
-		dst = (*p.bp)[:p.size]
-	}
-	for {
-		n, err := syscall.Read(int(fd), dst)
-		switch err {
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			if p.dst == nil {
-				bufpool.Put(p.bp) // no buffer while waiting
-				p.bp = nil
-			}
-			return false
-		}
-		p.n, p.rerr = n, err
-		return true
-	}
-}
-
-// read runs one read into dst (nil: the pooled buffer).
-func (p *pollReader) read(dst []byte) (int, error) {
-	p.dst = dst
-	err := p.rc.Read(p.fn)
-	p.dst = nil
-	switch {
-	case err != nil: // deadline, closed connection
-	case p.rerr != nil:
-		err = os.NewSyscallError("read", p.rerr)
-	case p.n <= 0:
-		err = io.EOF
-	default:
-		return p.n, nil
-	}
-	p.err = err
-	return 0, err
-}
-
-// empty releases the buffer once everything in it has been read.
-func (p *pollReader) empty() {
-	if p.bp != nil {
-		bufpool.Put(p.bp)
-		p.bp = nil
-	}
-	p.r, p.w = 0, 0
-}
-
-// fill reads into the pooled buffer; the buffer is empty.
-func (p *pollReader) fill() error {
-	if p.err != nil {
-		return p.err
-	}
-	p.empty()
-	n, err := p.read(nil)
-	if err != nil {
-		p.empty()
-		return err
-	}
-	p.r, p.w = 0, n
-	return nil
-}
-
-func (p *pollReader) Read(b []byte) (int, error) {
-	if len(b) == 0 {
-		return 0, nil
-	}
-	if p.r == p.w {
-		if p.err != nil {
-			return 0, p.err
-		}
-		if len(b) >= p.size {
-			p.empty()
-			return p.read(b)
-		}
-		if err := p.fill(); err != nil {
-			return 0, err
-		}
-	}
-	n := copy(b, (*p.bp)[p.r:p.w])
-	p.r += n
-	if p.r == p.w {
-		p.empty()
-	}
-	return n, nil
-}
-
-func (p *pollReader) ReadByte() (byte, error) {
-	if p.r == p.w {
-		if err := p.fill(); err != nil {
-			return 0, err
-		}
-	}
-	c := (*p.bp)[p.r]
-	p.r++
-	if p.r == p.w {
-		p.empty()
-	}
-	return c, nil
-}
-
-func (p *pollReader) Discard(n int) (int, error) {
-	done := 0
-	for done < n {
-		if p.r == p.w {
-			if err := p.fill(); err != nil {
-				return done, err
-			}
-		}
-		k := min(n-done, p.w-p.r)
-		p.r += k
-		done += k
-		if p.r == p.w {
-			p.empty()
-		}
-	}
-	return done, nil
 }

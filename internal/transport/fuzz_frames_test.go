@@ -78,7 +78,7 @@ func FuzzServerFrames(f *testing.F) {
 					defer handlers.Done()
 					defer s.Release()
 					io.Copy(io.Discard, io.LimitReader(s, 1<<20))
-					s.Write([]hpack.HeaderField{{Name: ":status", Value: "200"}}, []byte("ok"), nil, []hpack.HeaderField{{Name: "grpc-status", Value: "0"}}, true)
+					s.WriteResponse([]hpack.HeaderField{{Name: ":status", Value: "200"}}, []byte("ok"), nil, []hpack.HeaderField{{Name: "grpc-status", Value: "0"}})
 				}()
 			},
 		})

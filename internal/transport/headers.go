@@ -3,37 +3,305 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"io"
+	"strconv"
 
-	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"grpcwire/internal/bufpool"
+	"grpcwire/observe"
+	"grpcwire/wire"
 )
 
-// headerBlock is one HEADERS frame with its CONTINUATION frames, decoded.
-// The engine assembles header blocks itself rather than through the
-// Framer's ReadMetaHeaders so that it can bound how many CONTINUATION frames
-// one block may take (an endless run of empty ones costs the peer nine bytes
-// each and would otherwise hold the reader forever) and report each frame to
-// an observer.
-type headerBlock struct {
-	http2.FrameHeader // of the HEADERS frame
-	endStream         bool
-	priority          http2.PriorityParam
-	hasPriority       bool
-	fields            []hpack.HeaderField
-	// truncated: the header list exceeded our MAX_HEADER_LIST_SIZE and
-	// fields is incomplete; the HPACK state is still in step.
-	truncated     bool
-	continuations int
-	blockLen      int
+// HEADERS frames, RFC 9113 §6.2 and §8.1, once their block is decoded
+// (headerblock.go): on a server, opening a stream for a request (with the
+// request checks of §8.2 and §8.3.1) and a request's trailers; on a client,
+// a response's headers, 1xx responses, trailers and Trailers-Only
+// (PROTOCOL-HTTP2.md). Writing: HPACK encoding into HEADERS plus
+// CONTINUATION frames, within the peer's SETTINGS_MAX_HEADER_LIST_SIZE.
+
+// processHeadersFrame reads a HEADERS frame's payload itself, as it does
+// for DATA (the Framer would allocate a frame per call), then the rest of
+// the header block, and processes the block.
+func (c *Conn) processHeadersFrame(fh http2.FrameHeader) error {
+	if fh.StreamID == 0 {
+		// RFC 9113 §6.2.
+		return connError{http2.ErrCodeProtocol, "HEADERS frame on stream 0"}
+	}
+	bp := bufpool.Get(int(fh.Length))
+	defer bufpool.Put(bp)
+	p := *bp
+	if _, err := io.ReadFull(c.br, p); err != nil {
+		return c.readFailed(err)
+	}
+	b := &c.hdrBlock
+	*b = headerBlock{FrameHeader: fh, endStream: fh.Flags.Has(http2.FlagHeadersEndStream)}
+	pad := 0
+	if fh.Flags.Has(http2.FlagHeadersPadded) {
+		if len(p) < 1 {
+			return connError{http2.ErrCodeFrameSize, "padded HEADERS frame without a pad length"}
+		}
+		pad = int(p[0])
+		p = p[1:]
+	}
+	if fh.Flags.Has(http2.FlagHeadersPriority) {
+		if len(p) < 5 {
+			return connError{http2.ErrCodeFrameSize, "HEADERS frame too short for its priority fields"}
+		}
+		v := uint32(p[0])<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3])
+		b.hasPriority = true
+		b.priority = http2.PriorityParam{StreamDep: v & maxStreamID, Exclusive: v&^maxStreamID != 0, Weight: p[4]}
+		p = p[5:]
+	}
+	if pad > len(p) {
+		// RFC 9113 §6.2: padding as long as the payload or longer.
+		return connError{http2.ErrCodeProtocol, "HEADERS padding exceeds the frame payload"}
+	}
+	berr := c.readHeaderBlock(b, p[:len(p)-pad], fh.Flags.Has(http2.FlagHeadersEndHeaders))
+	if berr == nil {
+		return c.processHeaders(b)
+	}
+	var se http2.StreamError
+	if errors.As(berr, &se) {
+		if c.observing() {
+			c.observe(&observe.FrameEvent{Header: b.FrameHeader, Fields: b.fields, Continuations: b.continuations})
+		}
+		return c.streamError(se.StreamID, se.Code, true)
+	}
+	return berr
 }
 
-// pseudoValue returns the value of the pseudo-header name (with its colon).
-func (b *headerBlock) pseudoValue(name string) string {
-	for _, f := range b.fields {
-		if !f.IsPseudo() {
-			return ""
+// processHeaders handles a HEADERS block (with its CONTINUATIONs).
+func (c *Conn) processHeaders(f *headerBlock) error {
+	if c.observing() {
+		c.observe(&observe.FrameEvent{Header: f.FrameHeader, Fields: f.fields, Continuations: f.continuations})
+	}
+	id := f.StreamID
+	if f.hasPriority && f.priority.StreamDep == id {
+		// RFC 9113 §5.3.1: a stream cannot depend on itself.
+		return c.streamError(id, http2.ErrCodeProtocol, true)
+	}
+	if c.isServer {
+		return c.processRequestHeaders(f)
+	}
+	return c.processResponseHeaders(f)
+}
+
+// processRequestHeaders opens a stream for a request, or takes a request's
+// trailers (server side).
+func (c *Conn) processRequestHeaders(f *headerBlock) error {
+	id := f.StreamID
+	if id%2 == 0 {
+		// RFC 9113 §5.1.1: clients open odd-numbered streams.
+		return connError{http2.ErrCodeProtocol, fmt.Sprintf("client opened even-numbered stream %d", id)}
+	}
+	c.mu.Lock()
+	s := c.streams[id]
+	if s != nil {
+		c.mu.Unlock()
+		return c.processRequestTrailers(s, f)
+	}
+	if id <= c.maxPeerStreamID {
+		c.mu.Unlock()
+		// RFC 9113 §5.1: HEADERS on a closed stream.
+		return connError{http2.ErrCodeStreamClosed, fmt.Sprintf("HEADERS on closed stream %d", id)}
+	}
+	c.maxPeerStreamID = id
+	refused := c.goAwaySent && id > c.goAwayLastID
+	full := c.cfg.MaxConcurrentStreams > 0 && uint32(len(c.streams)) >= c.cfg.MaxConcurrentStreams
+	c.mu.Unlock()
+	if refused || full {
+		// RFC 9113 §5.1.2 and §6.8: a stream over the limit, or opened after
+		// GOAWAY, is refused; the client may retry it.
+		return c.refuseStream(id, wire.RSTStreamRefused)
+	}
+	s = newStream(c)
+	s.id.Store(id)
+	s.opened = true
+	s.header = f.fields
+	var cl string
+	if f.truncated {
+		s.headerTooLarge = true
+		cl = headerValue(f.regularFields(), "content-length")
+	} else {
+		var err error
+		if cl, err = checkRequestHeaders(f.fields); err != nil {
+			c.log.Debug("grpcwire: malformed request", "stream", id, "err", err)
+			return c.refuseStream(id, http2.ErrCodeProtocol)
 		}
+	}
+	if cl != "" {
+		v, err := strconv.ParseInt(cl, 10, 64)
+		if err != nil || v < 0 {
+			return c.refuseStream(id, http2.ErrCodeProtocol)
+		}
+		s.contentLength = v
+	}
+	end := f.endStream
+	if end {
+		s.recvErr = io.EOF
+		s.state.Store(stRecvEnd)
+		if s.contentLength > 0 {
+			return c.refuseStream(id, http2.ErrCodeProtocol)
+		}
+	}
+	// Rapid-reset defence: a stream's handler holds a slot until it ends,
+	// even after the client reset the stream, so that no more handlers run
+	// than MAX_CONCURRENT_STREAMS allows. When all are taken, this reader
+	// waits: the client that resets streams faster than handlers end is the
+	// one that stalls.
+	if c.slots != nil {
+		select {
+		case c.slots <- struct{}{}:
+		default:
+			select {
+			case c.slots <- struct{}{}:
+			case <-c.closing:
+				return errClosedLocally
+			}
+		}
+		s.holdsSlot = true
+	}
+	c.mu.Lock()
+	if c.closed.Load() {
+		// The connection ended meanwhile (the writer failed, or Close): a
+		// stream added now would never be told.
+		c.mu.Unlock()
+		s.Release()
+		return errClosedLocally
+	}
+	c.streams[id] = s
+	n := len(c.streams)
+	c.mu.Unlock()
+	c.streamsChanged(n)
+	c.cfg.OnStream(s)
+	return nil
+}
+
+// processRequestTrailers handles HEADERS on an open request stream.
+func (c *Conn) processRequestTrailers(s *Stream, f *headerBlock) error {
+	if s.state.Load()&stRecvEnd != 0 {
+		// RFC 9113 §5.1: half-closed (remote) accepts no HEADERS.
+		return c.streamError(f.StreamID, http2.ErrCodeStreamClosed, false)
+	}
+	if !f.endStream || f.pseudoCount() > 0 {
+		// RFC 9113 §8.1: trailers end the stream and carry no pseudo-headers.
+		return c.streamError(f.StreamID, http2.ErrCodeProtocol, false)
+	}
+	s.mu.Lock()
+	if s.recvErr == nil {
+		s.recvErr = io.EOF
+	}
+	s.mu.Unlock()
+	s.wakeReader()
+	c.recvEnded(s)
+	return nil
+}
+
+// processResponseHeaders handles a response's HEADERS or trailers (client).
+func (c *Conn) processResponseHeaders(f *headerBlock) error {
+	id := f.StreamID
+	s, idle := c.lookup(id)
+	if s == nil {
+		if idle || id%2 == 0 {
+			return connError{http2.ErrCodeProtocol, fmt.Sprintf("HEADERS on stream %d, which this client never opened", id)}
+		}
+		return nil // a stream we reset or finished: ignore frames in flight
+	}
+	if s.state.Load()&stRecvEnd != 0 {
+		return c.streamError(id, http2.ErrCodeStreamClosed, false)
+	}
+	if f.truncated {
+		// A response header list over our limit cannot be read in full.
+		return c.streamError(id, http2.ErrCodeProtocol, false)
+	}
+	end := f.endStream
+	if !s.gotHeader {
+		if st := f.pseudoValue(":status"); len(st) == 3 && st[0] == '1' && !end {
+			return nil // RFC 9113 §8.1: informational (1xx) responses are skipped
+		}
+		s.gotHeader = true
+		// Trailers-Only: one HEADERS frame is both headers and trailers.
+		s.trailersOnly = end
+		s.setHeader(f.fields)
+	} else if !end {
+		// RFC 9113 §8.1: a second HEADERS block is trailers and ends the stream.
+		return c.streamError(id, http2.ErrCodeProtocol, false)
+	}
+	if end {
+		s.mu.Lock()
+		s.trailer = f.fields
+		if s.recvErr == nil {
+			s.recvErr = io.EOF
+		}
+		// The response is complete: the call is over, so the request side
+		// ends too. A client still sending resets the stream with NO_ERROR
+		// (as grpc-go does) so that both ends free it.
+		if s.sendErr == nil {
+			s.sendErr = ErrStreamDone
+		}
+		sendWait := s.sendWait
+		s.mu.Unlock()
+		s.wakeReader()
+		if sendWait != nil {
+			select {
+			case sendWait <- struct{}{}:
+			default:
+			}
+		}
+		if s.state.Load()&stSentEnd == 0 {
+			c.q.push1(writeReq{kind: reqReset, s: s, code: wire.RSTStreamEarlyClose})
+		}
+		c.recvEnded(s)
+	}
+	return nil
+}
+
+// connectionHeaders are the fields RFC 9113 §8.2.2 forbids in HTTP/2.
+var connectionHeaders = map[string]bool{
+	"connection":        true,
+	"keep-alive":        true,
+	"proxy-connection":  true,
+	"transfer-encoding": true,
+	"upgrade":           true,
+}
+
+// checkRequestHeaders applies RFC 9113 §8.2 and §8.3.1 to a request, and
+// returns its content-length, if any, found on the same pass.
+func checkRequestHeaders(fields []hpack.HeaderField) (contentLength string, err error) {
+	var method, scheme, path bool
+	for _, f := range fields {
+		if f.IsPseudo() {
+			switch f.Name {
+			case ":method":
+				method = f.Value != ""
+			case ":scheme":
+				scheme = f.Value != ""
+			case ":path":
+				path = f.Value != ""
+			case ":status":
+				return "", errors.New("request with :status")
+			}
+			continue
+		}
+		switch {
+		case connectionHeaders[f.Name]:
+			return "", fmt.Errorf("connection-specific header %q", f.Name)
+		case f.Name == "te" && f.Value != "trailers":
+			return "", fmt.Errorf("te: %q (only \"trailers\" is allowed)", f.Value)
+		case f.Name == "content-length":
+			contentLength = f.Value
+		}
+	}
+	if !method || !scheme || !path {
+		return "", errors.New("missing :method, :scheme or :path")
+	}
+	return contentLength, nil
+}
+
+func headerValue(fields []hpack.HeaderField, name string) string {
+	for _, f := range fields {
 		if f.Name == name {
 			return f.Value
 		}
@@ -41,186 +309,70 @@ func (b *headerBlock) pseudoValue(name string) string {
 	return ""
 }
 
-// pseudoCount is how many pseudo-headers lead the block.
-func (b *headerBlock) pseudoCount() int {
-	for i, f := range b.fields {
-		if !f.IsPseudo() {
-			return i
-		}
-	}
-	return len(b.fields)
-}
-
-// regularFields returns the fields after the pseudo-headers.
-func (b *headerBlock) regularFields() []hpack.HeaderField { return b.fields[b.pseudoCount():] }
-
-// blockDecoder is the reader's HPACK decoding state for the block being
-// assembled; the decoder calls emit for every field. Fields go into a slab
-// shared by the blocks of the connection, each block getting its own
-// capped sub-slice, so that decoding a block of a few fields does not
-// allocate every time; a new slab is made when one fills up (the old one is
-// freed once the streams that use its blocks are gone).
-type blockDecoder struct {
-	slab       []hpack.HeaderField
-	start      int    // where the current block begins in slab
-	size       uint32 // header list size so far (RFC 9113 §6.5.2)
-	limit      uint32
-	truncated  bool
-	sawRegular bool
-	invalid    error // the first malformed field: a stream error
-}
-
-// slabFields is the size of a new field slab: a few header blocks' worth,
-// so that the slab a connection keeps while idle stays small (about 1 KiB).
-const slabFields = 24
-
-func (d *blockDecoder) reset(limit uint32) {
-	d.start = len(d.slab)
-	d.size, d.limit, d.truncated, d.sawRegular, d.invalid = 0, limit, false, false, nil
-}
-
-// finish returns the block's fields.
-func (d *blockDecoder) finish() []hpack.HeaderField {
-	f := d.slab[d.start:len(d.slab):len(d.slab)]
-	d.start = len(d.slab)
-	return f
-}
-
-// emit validates and keeps one decoded field (RFC 9113 §8.2 and §8.3).
-func (d *blockDecoder) emit(f hpack.HeaderField) {
-	if d.invalid != nil || d.truncated {
-		return
-	}
-	if !httpguts.ValidHeaderFieldValue(f.Value) {
-		// The value is not quoted: it may be sensitive.
-		d.invalid = fmt.Errorf("invalid value in header field %q", f.Name)
-		return
-	}
-	if f.IsPseudo() {
-		if d.sawRegular {
-			d.invalid = fmt.Errorf("pseudo-header %q after a regular header", f.Name)
+// writeStreamHeaders writes a HEADERS block on an open stream.
+func (w *writer) writeStreamHeaders(s *Stream, fields []hpack.HeaderField, end bool) {
+	if err := w.writeHeaders(s.ID(), fields, end); err != nil {
+		if isLocalHeaderError(err) {
+			w.c.log.Warn("grpcwire: header block not sent", "stream", s.ID(), "err", err)
+			s.abort(err)
+			w.writeReset(s, http2.ErrCodeInternal)
 			return
 		}
-	} else {
-		d.sawRegular = true
-		if !validFieldName(f.Name) {
-			d.invalid = fmt.Errorf("invalid header field name %q", f.Name)
-			return
-		}
-	}
-	d.size += f.Size()
-	if d.size > d.limit {
-		d.truncated = true
+		w.fail(err)
 		return
 	}
-	if len(d.slab) == cap(d.slab) {
-		block := d.slab[d.start:]
-		slab := make([]hpack.HeaderField, len(block), max(slabFields, 2*len(block)+1))
-		copy(slab, block)
-		d.slab, d.start = slab, 0
+	if end {
+		w.endedLocal(s)
 	}
-	d.slab = append(d.slab, f)
 }
 
-// validFieldName reports whether name is a lowercase token (RFC 9113 §8.2.1:
-// "A field name MUST NOT contain characters in the ranges 0x41 to 0x5a").
-func validFieldName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for _, r := range name {
-		if !httpguts.IsTokenRune(r) || ('A' <= r && r <= 'Z') {
-			return false
+// writeHeaders HPACK-encodes fields and writes them as HEADERS plus as many
+// CONTINUATION frames as MAX_FRAME_SIZE requires.
+func (w *writer) writeHeaders(id uint32, fields []hpack.HeaderField, end bool) error {
+	w.noteSent()
+	if w.peerMaxHeaderList != 0 {
+		var size uint32
+		for _, f := range fields {
+			size += f.Size()
+		}
+		if size > w.peerMaxHeaderList {
+			return headerListTooLarge{size, w.peerMaxHeaderList}
 		}
 	}
-	return true
-}
-
-// checkPseudos applies RFC 9113 §8.3: only known pseudo-headers, none twice,
-// and not request and response ones together.
-func checkPseudos(fields []hpack.HeaderField) error {
-	var request, response bool
-	for i, f := range fields {
-		if !f.IsPseudo() {
-			break
-		}
-		switch f.Name {
-		case ":method", ":path", ":scheme", ":authority", ":protocol":
-			request = true
-		case ":status":
-			response = true
-		default:
-			return fmt.Errorf("unknown pseudo-header %q", f.Name)
-		}
-		for _, g := range fields[:i] {
-			if g.Name == f.Name {
-				return fmt.Errorf("duplicate pseudo-header %q", f.Name)
-			}
+	w.hbuf.Reset()
+	for _, f := range fields {
+		if err := w.henc.WriteField(f); err != nil {
+			return err
 		}
 	}
-	if request && response {
-		return errors.New("request and response pseudo-headers mixed")
+	block := w.hbuf.Bytes()
+	first := min(len(block), int(w.maxFrame))
+	err := w.fr.WriteHeaders(http2.HeadersFrameParam{
+		StreamID:      id,
+		BlockFragment: block[:first],
+		EndStream:     end,
+		EndHeaders:    first == len(block),
+	})
+	if err != nil {
+		return err
 	}
-	return nil
-}
-
-// maxContinuations bounds the CONTINUATION frames of one header block: a
-// block that fits the header list limit needs at most twice that many bytes
-// of HPACK (Huffman can only shrink it), and honest encoders fill frames; the
-// margin is generous. More is a flood.
-func (c *Conn) maxContinuations() int {
-	return 16 + int(2*c.cfg.MaxHeaderListSize/rfcMaxFrameSize)
-}
-
-// readHeaderBlock decodes the HEADERS frame hf and the CONTINUATION frames
-// that follow it. Malformed fields give a stream error (the block is still
-// decoded to keep the HPACK state in step); an HPACK failure, a flood of
-// CONTINUATION frames or a block far over the size limit end the connection.
-func (c *Conn) readHeaderBlock(b *headerBlock, frag []byte, ended bool) error {
-	d := &c.hdrDec
-	d.reset(c.cfg.MaxHeaderListSize)
-	budget := 2*int64(c.cfg.MaxHeaderListSize) + int64(c.cfg.MaxFrameSize)
-	for {
-		b.blockLen += len(frag)
-		if int64(b.blockLen) > budget {
-			return connError{http2.ErrCodeEnhanceYourCalm, fmt.Sprintf("header block of more than %d bytes", budget)}
+	conts := 0
+	for rest := block[first:]; len(rest) > 0; conts++ {
+		n := min(len(rest), int(w.maxFrame))
+		if err := w.fr.WriteContinuation(id, n == len(rest), rest[:n]); err != nil {
+			return err
 		}
-		if _, err := c.hdec.Write(frag); err != nil {
-			return connError{http2.ErrCodeCompression, "HPACK decoding failed: " + err.Error()}
-		}
-		if ended {
-			break
-		}
-		if b.continuations >= c.maxContinuations() {
-			return connError{http2.ErrCodeEnhanceYourCalm, fmt.Sprintf("more than %d CONTINUATION frames in one header block", c.maxContinuations())}
-		}
-		f, err := c.fr.ReadFrame()
-		if err != nil {
-			if ce, ok := c.frameError(err); ok {
-				return ce
-			}
-			return c.readFailed(err)
-		}
-		cf, ok := f.(*http2.ContinuationFrame)
-		if !ok {
-			// The Framer's frame-order check makes this unreachable.
-			return connError{http2.ErrCodeProtocol, fmt.Sprintf("%s where a CONTINUATION was expected", f.Header().Type)}
-		}
-		b.continuations++
-		frag = cf.HeaderBlockFragment()
-		ended = cf.HeadersEnded()
+		rest = rest[n:]
 	}
-	if err := c.hdec.Close(); err != nil {
-		return connError{http2.ErrCodeCompression, "HPACK block ended mid-field: " + err.Error()}
-	}
-	b.fields = d.finish()
-	b.truncated = d.truncated
-	b.Length = uint32(b.blockLen)
-	if d.invalid != nil {
-		return http2.StreamError{StreamID: b.StreamID, Code: http2.ErrCodeProtocol, Cause: d.invalid}
-	}
-	if err := checkPseudos(b.fields); err != nil {
-		return http2.StreamError{StreamID: b.StreamID, Code: http2.ErrCodeProtocol, Cause: err}
+	if w.c.observing() {
+		var fl http2.Flags
+		if end {
+			fl |= http2.FlagHeadersEndStream
+		}
+		if conts == 0 {
+			fl |= http2.FlagHeadersEndHeaders
+		}
+		w.c.observe(&observe.FrameEvent{Sent: true, Header: frameHeader(http2.FrameHeaders, fl, id, uint32(len(block))), Fields: fields, Continuations: conts})
 	}
 	return nil
 }

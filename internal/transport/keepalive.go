@@ -2,7 +2,6 @@ package transport
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -28,18 +27,6 @@ type keepalive struct {
 	strikes      int
 }
 
-// errKeepaliveTimeout ends a connection whose peer stopped answering.
-var errKeepaliveTimeout = errors.New("keepalive: the peer did not answer a PING within the timeout")
-
-// pingTimeoutDefault is the keepalive timeout when none is configured
-// (doc/keepalive.md: KEEPALIVE_TIMEOUT, 20 seconds).
-const pingTimeoutDefault = 20 * time.Second
-
-// enforcementIdleWindow is how often a client may ping a server that has no
-// stream open for it when pings without streams are not permitted: grpc-go
-// counts a strike for pings less than two hours apart then.
-const enforcementIdleWindow = 2 * time.Hour
-
 // startKeepalive arms the timers the configuration asks for.
 func (c *Conn) startKeepalive() {
 	k := &c.ka
@@ -56,7 +43,7 @@ func (c *Conn) startKeepalive() {
 	if c.isServer && cfg.MaxConnectionAge > 0 {
 		// ±10% jitter spreads the reconnections of clients that connected
 		// together (doc/keepalive.md, MAX_CONNECTION_AGE).
-		age := time.Duration(float64(cfg.MaxConnectionAge) * (0.9 + 0.2*rand.Float64()))
+		age := time.Duration(float64(cfg.MaxConnectionAge) * (1 - ageJitter + 2*ageJitter*rand.Float64()))
 		k.age = time.AfterFunc(age, c.ageTick)
 	}
 }
@@ -80,9 +67,6 @@ func (c *Conn) stopKeepalive() {
 func (c *Conn) keepaliveTick() {
 	cfg := c.cfg.Keepalive
 	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = pingTimeoutDefault
-	}
 	k := &c.ka
 	k.mu.Lock()
 	if k.stopped {
@@ -187,7 +171,7 @@ func (c *Conn) ageTick() {
 		ctx, cancel = context.WithTimeout(ctx, grace)
 	}
 	defer cancel()
-	c.gracefulShutdown(ctx, pingTimeoutDefault, "max_age")
+	c.gracefulShutdown(ctx, "max_age")
 }
 
 // enforcePing applies the server's policy on the client's pings

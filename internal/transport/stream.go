@@ -61,10 +61,11 @@ type Stream struct {
 	sent, incr int64      // send window = peer's initial window + incr - sent
 	wq         []writeReq // queued headers and data not yet written, in order
 	wqHead     int
-	inReady    bool // in the writer's ready list
-	stalled    bool // in the writer's stalled list (no stream window)
-	opened     bool // its HEADERS went out (client) or came in (server)
-	openReq    writeReq
+	inReady    bool                // in the writer's ready list
+	stalled    bool                // in the writer's stalled list (no stream window)
+	opened     bool                // its HEADERS went out (client) or came in (server)
+	openFields []hpack.HeaderField // a parked client stream's request headers
+	openEnd    bool                // ... and whether they end the stream
 	rstSent    bool
 	noRST      bool // server: END_STREAM is not followed by RST_STREAM(NO_ERROR)
 	holdsSlot  bool // server: holds one of the connection's handler slots until Release
@@ -189,7 +190,7 @@ func (s *Stream) Read(p []byte) (int, error) {
 			incr := s.consumedLocked(int64(n))
 			s.mu.Unlock()
 			if incr > 0 {
-				s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, n: uint32(incr)})
+				s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, incr: uint32(incr)})
 			}
 			return n, nil
 		}
@@ -204,20 +205,6 @@ func (s *Stream) Read(p []byte) (int, error) {
 		s.mu.Unlock()
 		<-wait
 	}
-}
-
-// consumedLocked notes n more bytes consumed and returns the WINDOW_UPDATE
-// increment to send, if the consumed bytes reached a quarter of the window
-// (fewer, larger updates; the peer never stalls before a quarter is free).
-func (s *Stream) consumedLocked(n int64) int64 {
-	s.unacked += n
-	if (s.recvErr != nil && s.recvErr != errReleased) || s.unacked < int64(s.conn.cfg.InitialWindowSize)/4 {
-		return 0
-	}
-	incr := s.unacked
-	s.unacked = 0
-	s.recvWindow += incr
-	return incr
 }
 
 // deliver appends received bytes (reader goroutine). frameLen is the whole
@@ -243,7 +230,7 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 		s.mu.Unlock()
 		bufpool.Put(bp)
 		if incr > 0 {
-			s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, n: uint32(incr)})
+			s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, incr: uint32(incr)})
 		}
 		return true
 	}
@@ -267,7 +254,7 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 	wait := s.readWait
 	s.mu.Unlock()
 	if incr > 0 {
-		s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, n: uint32(incr)})
+		s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, incr: uint32(incr)})
 	}
 	if wait != nil {
 		select {
@@ -375,112 +362,6 @@ func (s *Stream) setHeader(fields []hpack.HeaderField) {
 	close(s.headerDone)
 }
 
-// admit takes n bytes of send quota, waiting while the stream already has
-// SendQuota bytes queued (one write may overshoot the quota, so a message
-// larger than the quota is never stuck), and with end marks the send side
-// as ended so that later writes fail. One critical section does both: this
-// runs for every message.
-func (s *Stream) admit(n int, end bool) error {
-	quota := int64(s.conn.cfg.SendQuota)
-	s.mu.Lock()
-	for n > 0 && s.queued.Load() >= quota && s.sendErr == nil {
-		if s.sendWait == nil {
-			s.sendWait = make(chan struct{}, 1)
-		}
-		s.sendWaiting.Store(true)
-		if s.queued.Load() < quota {
-			break // the writer released some meanwhile
-		}
-		ch := s.sendWait
-		s.mu.Unlock()
-		<-ch
-		s.mu.Lock()
-	}
-	if err := s.sendErr; err != nil {
-		s.mu.Unlock()
-		return err
-	}
-	if end {
-		s.sendErr = ErrStreamDone
-	}
-	s.queued.Add(int64(n))
-	s.mu.Unlock()
-	return nil
-}
-
-// release gives back n bytes of send quota (writer goroutine). It takes no
-// lock unless a writer of the stream waits for quota.
-func (s *Stream) release(n int) {
-	if n == 0 {
-		return
-	}
-	if s.queued.Add(-int64(n)) < int64(s.conn.cfg.SendQuota) && s.sendWaiting.Load() {
-		s.sendWaiting.Store(false)
-		// sendWait was made before sendWaiting was set.
-		select {
-		case s.sendWait <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// WriteHeaders queues a HEADERS frame (with CONTINUATION frames if the block
-// is larger than the peer's MAX_FRAME_SIZE). end sets END_STREAM: trailers,
-// or a Trailers-Only response.
-func (s *Stream) WriteHeaders(fields []hpack.HeaderField, end bool) error {
-	return s.Write(fields, nil, nil, nil, end)
-}
-
-// WriteData queues data as DATA frames; end sets END_STREAM on the last. If
-// buf is not nil it is the pooled buffer behind data, released once written.
-func (s *Stream) WriteData(data []byte, buf *[]byte, end bool) error {
-	if data == nil {
-		data = []byte{}
-	}
-	return s.Write(nil, data, buf, nil, end)
-}
-
-// Write queues, in order and as one hand-off to the writer, headers (if hdr
-// is not nil), data (if data is not nil; buf, if not nil, is its pooled
-// buffer, released once written) and trailers (if trl is not nil). The last
-// frame carries END_STREAM when end is set; trailers always end the stream.
-// A unary response is one Write of all three. Write blocks while the stream
-// has too many bytes queued.
-func (s *Stream) Write(hdr []hpack.HeaderField, data []byte, buf *[]byte, trl []hpack.HeaderField, end bool) error {
-	end = end || trl != nil
-	if err := s.admit(len(data), end); err != nil {
-		bufpool.Put(buf)
-		return err
-	}
-	var reqs [3]writeReq
-	n := 0
-	if hdr != nil {
-		reqs[n] = writeReq{kind: reqHeaders, s: s, fields: hdr, end: end && data == nil && trl == nil}
-		n++
-	}
-	if data != nil {
-		reqs[n] = writeReq{kind: reqData, s: s, data: data, buf: buf, end: end && trl == nil}
-		n++
-	}
-	if trl != nil {
-		reqs[n] = writeReq{kind: reqHeaders, s: s, fields: trl, end: true}
-		n++
-	}
-	if n == 0 {
-		if !end {
-			return nil
-		}
-		// END_STREAM alone: an empty DATA frame (a client's half-close).
-		reqs[0] = writeReq{kind: reqData, s: s, end: true}
-		n = 1
-	}
-	if err := s.conn.q.pushN(reqs[:n]...); err != nil {
-		bufpool.Put(buf)
-		return err
-	}
-	return nil
-}
-
 // Cancel resets the stream with RST_STREAM(code): readers and writers fail
 // with ErrStreamCanceled and the abort function runs. Cancel after the
 // stream has ended does nothing.
@@ -495,35 +376,5 @@ func (s *Stream) Cancel(code http2.ErrCode) {
 		}
 	}
 	s.abort(ErrStreamCanceled)
-	s.conn.q.push1(writeReq{kind: reqRST, s: s, code: code})
-}
-
-var (
-	// ErrStreamDone is returned by writes after the stream's send side has
-	// ended (END_STREAM queued or sent, or the peer completed the stream).
-	ErrStreamDone = errors.New("grpcwire/transport: stream already ended")
-	// ErrStreamCanceled is what a stream reset by this side reports.
-	ErrStreamCanceled = errors.New("grpcwire/transport: stream canceled")
-	// ErrUnprocessed wraps the failure of a stream the peer never
-	// processed (it was above the peer's GOAWAY, or refused): it is safe to
-	// retry on another connection.
-	ErrUnprocessed = errors.New("grpcwire/transport: stream not processed by the peer")
-	// ErrHeaderListTooLarge matches the failure of a stream whose header
-	// block was not sent because it exceeds the peer's
-	// SETTINGS_MAX_HEADER_LIST_SIZE: sending it again would fail again.
-	ErrHeaderListTooLarge = errors.New("grpcwire/transport: header list too large for the peer")
-
-	errReleased    = errors.New("grpcwire/transport: stream released")
-	errDrained     = errors.New("grpcwire/transport: connection drained after GOAWAY")
-	errQueueClosed = errors.New("grpcwire/transport: connection closing")
-)
-
-// IsUnprocessed reports whether err means the peer never processed the
-// stream: GOAWAY above it, or RST_STREAM(REFUSED_STREAM).
-func IsUnprocessed(err error) bool {
-	if errors.Is(err, ErrUnprocessed) {
-		return true
-	}
-	var se http2.StreamError
-	return errors.As(err, &se) && se.Code == http2.ErrCodeRefusedStream
+	s.conn.q.push1(writeReq{kind: reqReset, s: s, code: code})
 }

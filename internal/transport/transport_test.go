@@ -81,7 +81,7 @@ func echo(s *Stream) {
 		s.Cancel(http2.ErrCodeInternal)
 		return
 	}
-	if err := s.Write(respHeaders, body, nil, okTrailers, true); err != nil {
+	if err := s.WriteResponse(respHeaders, body, nil, okTrailers); err != nil {
 		panic(err)
 	}
 }
@@ -113,14 +113,14 @@ func TestEchoLargeBothWays(t *testing.T) {
 	// without deadlock.
 	_, cli := pair(t, Config{}, Config{}, func(s *Stream) {
 		// Stream the request back as it arrives.
-		if err := s.WriteHeaders(respHeaders, false); err != nil {
+		if err := s.WriteHeaders(respHeaders); err != nil {
 			return
 		}
 		buf := make([]byte, 100000)
 		for {
 			n, err := s.Read(buf)
 			if n > 0 {
-				if werr := s.WriteData(bytes.Clone(buf[:n]), nil, false); werr != nil {
+				if werr := s.WriteData(bytes.Clone(buf[:n]), nil); werr != nil {
 					return
 				}
 			}
@@ -131,7 +131,7 @@ func TestEchoLargeBothWays(t *testing.T) {
 				return
 			}
 		}
-		s.WriteHeaders(okTrailers, true)
+		s.WriteTrailers(okTrailers)
 	})
 	payload := make([]byte, 8<<20)
 	for i := range payload {
@@ -145,12 +145,12 @@ func TestEchoLargeBothWays(t *testing.T) {
 	go func() {
 		for off := 0; off < len(payload); off += 300000 {
 			end := min(off+300000, len(payload))
-			if err := s.WriteData(payload[off:end], nil, end == len(payload)); err != nil {
+			if err := s.WriteData(payload[off:end], nil); err != nil {
 				errc <- err
 				return
 			}
 		}
-		errc <- nil
+		errc <- s.CloseSend()
 	}()
 	got, err := io.ReadAll(s)
 	if err != nil {
@@ -196,16 +196,21 @@ func TestManyConcurrentStreams(t *testing.T) {
 }
 
 func TestCancelReachesServer(t *testing.T) {
-	aborted := make(chan struct{})
+	started, aborted := make(chan struct{}), make(chan struct{})
 	_, cli := pair(t, Config{}, Config{}, func(s *Stream) {
 		s.SetAbortFunc(func() { close(aborted) })
+		close(started)
 		io.ReadAll(s)
 	})
 	s, err := cli.OpenStream(requestFields("/wait"), []byte("x"), nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(10 * time.Millisecond)
+	select { // the server has the stream
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the server never got the stream")
+	}
 	s.Cancel(http2.ErrCodeCancel)
 	select {
 	case <-aborted:

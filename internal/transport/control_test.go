@@ -1,23 +1,27 @@
-package server_test
+package transport
 
 import (
 	"bytes"
 	"testing"
 
 	"golang.org/x/net/http2"
-	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"grpcwire/internal/testkit/h2test"
-	"grpcwire/internal/testkit/testsvc"
-	"grpcwire/server"
+	"grpcwire/wire"
 )
+
+// serverDefaults is the Config of a server with the server package's
+// defaults for the windows: a connection window above RFC 9113's, raised by
+// a WINDOW_UPDATE on stream 0 right after the SETTINGS.
+var serverDefaults = Config{InitialWindowSize: wire.DefaultInitialWindowSize, ConnWindowSize: wire.DefaultInitialConnWindowSize}
 
 // TestPingAnsweredWithSamePayload pins RFC 9113 §6.7: "Receivers of a PING
 // frame that does not include an ACK flag MUST send a PING frame with the
 // ACK flag set in response, with an identical frame payload."
 func TestPingAnsweredWithSamePayload(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	p := rawConn(t, nil)
+	_, p := rawClient(t, serverDefaults, newGate())
+	p.Handshake()
 	p.Strict(true)
 	p.ExpectWindowUpdate(0)
 	p.ExpectSettingsAck()
@@ -33,8 +37,7 @@ func TestPingAnsweredWithSamePayload(t *testing.T) {
 // without ACK is answered with a SETTINGS ACK, after the handshake too.
 func TestSettingsAcknowledged(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	_, addr := testsvc.Start(t, nil)
-	p := testsvc.RawClient(t, addr)
+	_, p := rawClient(t, serverDefaults, newGate())
 	p.Strict(true)
 	settings := p.ExpectSettings()
 	p.WriteSettingsAck()
@@ -57,33 +60,23 @@ func TestSettingsAcknowledged(t *testing.T) {
 func TestWindowUpdateAsDataIsConsumed(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	const window = 65535
-	received := make(chan int, 1)
-	svc := &testsvc.Service{
-		Bulk: func(st server.BidiStreamingServer[wrapperspb.BytesValue, wrapperspb.BytesValue]) error {
-			m, err := st.Recv()
-			if err != nil {
-				return err
-			}
-			received <- len(m.Value)
-			<-st.Context().Done()
-			return nil
-		},
-	}
-	p := rawConn(t, svc, server.InitialWindowSize(window), server.InitialConnWindowSize(window))
+	g := newGate()
+	_, p := rawClient(t, Config{InitialWindowSize: window, ConnWindowSize: window}, g)
+	p.Handshake()
 	p.Strict(true)
 	p.ExpectSettingsAck() // no connection WINDOW_UPDATE: the window is the RFC's initial one
 
 	// More than a quarter of both windows, in frames of the default
 	// SETTINGS_MAX_FRAME_SIZE.
 	payload := bytes.Repeat([]byte("w"), window/4+1000)
-	wireMsg := h2test.LengthPrefixed(false, testsvc.Marshal(t, wrapperspb.Bytes(payload)))
-	p.WriteGRPCRequestHeaders(1, testsvc.BulkPath, false)
+	wireMsg := h2test.LengthPrefixed(false, payload)
+	p.WriteGRPCRequestHeaders(1, readPath, false)
 	for rest := wireMsg; len(rest) > 0; {
 		n := min(len(rest), 16384)
 		p.WriteData(1, false, rest[:n])
 		rest = rest[n:]
 	}
-	if n := <-received; n != len(payload) {
+	if n := <-g.received; n != len(payload) {
 		t.Fatalf("the handler received %d bytes, want %d", n, len(payload))
 	}
 	credit := map[uint32]uint32{}

@@ -1,15 +1,12 @@
-package server_test
+package transport
 
 import (
 	"encoding/binary"
 	"testing"
 
 	"golang.org/x/net/http2"
-	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"grpcwire/internal/testkit/h2test"
-	"grpcwire/internal/testkit/testsvc"
-	"grpcwire/server"
 )
 
 // violation is one row of the protocol-violation table: what the client
@@ -37,12 +34,12 @@ func openCall(t *testing.T, p *h2test.Peer, id uint32) {
 	request(t, p, id, "gated")
 }
 
-// finishedCall runs a whole call on stream id (the Chat method, which is not
+// finishedCall runs a whole call on stream id (echoPath, which is not
 // gated) so that the stream is closed.
 func finishedCall(t *testing.T, p *h2test.Peer, id uint32) {
 	t.Helper()
-	p.WriteGRPCRequestHeaders(id, testsvc.ChatPath, false)
-	p.WriteGRPCMessage(id, true, false, testsvc.Marshal(t, wrapperspb.String("done")))
+	p.WriteGRPCRequestHeaders(id, echoPath, false)
+	p.WriteGRPCMessage(id, true, false, []byte("done"))
 	expectEchoes(t, p, id)
 }
 
@@ -84,10 +81,10 @@ var violations = []violation{
 	}, 1, http2.ErrCodeStreamClosed, 0},
 	{"§5.1", "HEADERS on a closed stream", func(t *testing.T, p *h2test.Peer) {
 		finishedCall(t, p, 1)
-		p.WriteGRPCRequestHeaders(1, testsvc.ChatPath, true)
+		p.WriteGRPCRequestHeaders(1, echoPath, true)
 	}, 0, http2.ErrCodeStreamClosed, 1},
 	{"§5.1.1", "HEADERS on an even (server-initiated) stream", func(t *testing.T, p *h2test.Peer) {
-		p.WriteGRPCRequestHeaders(2, testsvc.ChatPath, true)
+		p.WriteGRPCRequestHeaders(2, echoPath, true)
 	}, 0, http2.ErrCodeProtocol, 0},
 	{"§6.1", "DATA on stream 0", func(t *testing.T, p *h2test.Peer) {
 		p.WriteData(0, false, []byte("x"))
@@ -109,9 +106,9 @@ var violations = []violation{
 		p.WriteRaw(http2.FrameWindowUpdate, 0, 1, []byte{0, 0, 0, 0})
 	}, 1, http2.ErrCodeProtocol, 0},
 	{"§6.9.1", "DATA beyond the stream's window", func(t *testing.T, p *h2test.Peer) {
-		// The Bulk handler of this table's server never reads, and the
-		// server's stream window is 65,535 bytes.
-		p.WriteGRPCRequestHeaders(1, testsvc.BulkPath, false)
+		// The bulkPath handler never reads, and the server's stream
+		// window is RFC 9113's initial 65,535 bytes.
+		p.WriteGRPCRequestHeaders(1, bulkPath, false)
 		chunk := make([]byte, 16384)
 		for range 4 {
 			p.WriteData(1, false, chunk)
@@ -164,7 +161,7 @@ var violations = []violation{
 	}, 0, http2.ErrCodeProtocol, 1},
 	{"§6.10", "HEADERS without END_HEADERS, then another stream's HEADERS", func(t *testing.T, p *h2test.Peer) {
 		p.WriteHeadersParam(http2.HeadersFrameParam{StreamID: 1, BlockFragment: p.EncodeHeaders(":method", "POST")})
-		p.WriteGRPCRequestHeaders(3, testsvc.ChatPath, true)
+		p.WriteGRPCRequestHeaders(3, echoPath, true)
 	}, 0, http2.ErrCodeProtocol, 0},
 	{"§6.10", "HEADERS without END_HEADERS, then another stream's DATA", func(t *testing.T, p *h2test.Peer) {
 		openCall(t, p, 1)
@@ -197,20 +194,14 @@ var violations = []violation{
 // TestProtocolViolations walks the violations table: each on a fresh
 // connection, answered with GOAWAY and the RFC's code (the connection then
 // closes), or with RST_STREAM on the stream (and the connection still serves
-// a call).
+// a call). The server Conn has RFC 9113's initial windows (Config{}).
 func TestProtocolViolations(t *testing.T) {
-	h2test.VerifyNoLeaks(t)
 	g := newGate()
 	defer close(g.open)
-	svc := g.service()
-	svc.Bulk = func(st server.BidiStreamingServer[wrapperspb.BytesValue, wrapperspb.BytesValue]) error {
-		<-st.Context().Done()
-		return nil
-	}
-	_, addr := testsvc.Start(t, svc, server.InitialWindowSize(65535))
 	for _, v := range violations {
 		t.Run(v.name, func(t *testing.T) {
-			p := testsvc.RawClient(t, addr)
+			h2test.VerifyNoLeaks(t)
+			_, p := rawClient(t, Config{}, g)
 			p.Handshake()
 			v.do(t, p)
 			if v.stream == 0 {
@@ -226,8 +217,8 @@ func TestProtocolViolations(t *testing.T) {
 			}
 			p.ExpectRST(v.stream, v.code)
 			// The connection lives on.
-			p.WriteGRPCRequestHeaders(101, testsvc.ChatPath, false)
-			p.WriteGRPCMessage(101, true, false, testsvc.Marshal(t, wrapperspb.String("still here")))
+			p.WriteGRPCRequestHeaders(101, echoPath, false)
+			p.WriteGRPCMessage(101, true, false, []byte("still here"))
 			if got := expectEchoes(t, p, 101); got[101] != "still here" {
 				t.Errorf("the call after the stream error got %q", got[101])
 			}

@@ -1,0 +1,11 @@
+package main
+
+import (
+	"testing"
+
+	"grpcwire/internal/testkit/buildcheck"
+)
+
+// TestCrossBuild: the grpcwire command's module builds for Windows and macOS too
+// (GOOS=windows and GOOS=darwin go build ./...), as the README promises.
+func TestCrossBuild(t *testing.T) { buildcheck.CrossBuild(t, ".") }

@@ -1,0 +1,11 @@
+package conformance
+
+import (
+	"testing"
+
+	"grpcwire/internal/testkit/buildcheck"
+)
+
+// TestCrossBuild: the conformance module builds for Windows and macOS too
+// (GOOS=windows and GOOS=darwin go build ./...), as the README promises.
+func TestCrossBuild(t *testing.T) { buildcheck.CrossBuild(t, ".") }
