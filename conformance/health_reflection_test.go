@@ -40,7 +40,7 @@ func TestHealthProbe(t *testing.T) {
 	plain := startProc(t, "interop-server", ours["interop-server"], "--host=127.0.0.1", "--port=0")
 	plainAddr := plain.waitListening(t)
 	secure := startProc(t, "interop-server --use_tls", ours["interop-server"], "--host=127.0.0.1", "--port=0", "--use_tls")
-	tlsArgs := []string{"-addr=" + secure.waitListening(t), "-tls", "-tls-ca-cert=" + grpcwireTestdata(t, "ca.pem"), "-tls-server-name=" + builtinServerName}
+	tlsArgs := []string{"-addr=" + secure.waitListening(t), "-tls", "-tls-ca-cert=" + testsvc.CertFile(t, "ca.pem"), "-tls-server-name=" + builtinServerName}
 	none := startProc(t, "interop-server --health=false", ours["interop-server"], "--host=127.0.0.1", "--port=0", "--health=false")
 	noneAddr := none.waitListening(t)
 
@@ -126,8 +126,8 @@ func TestGrpcurlInteropServer(t *testing.T) {
 		{"status", []string{"-plaintext", "-d", `{"responseStatus": {"code": 5, "message": "nope"}}`, addr, "grpc.testing.TestService/UnaryCall"}, 69, []string{
 			"Code: NotFound", "Message: nope"}},
 		{"health", []string{"-plaintext", addr, "grpc.health.v1.Health/Check"}, 0, []string{`"status": "SERVING"`}},
-		{"tls", []string{"-cacert", grpcwireTestdata(t, "ca.pem"), "-servername", builtinServerName, tlsAddr, "list"}, 0, interopServerServices},
-		{"tls call", []string{"-cacert", grpcwireTestdata(t, "ca.pem"), "-servername", builtinServerName, tlsAddr, "grpc.testing.TestService/EmptyCall"}, 0, []string{"{}"}},
+		{"tls", []string{"-cacert", testsvc.CertFile(t, "ca.pem"), "-servername", builtinServerName, tlsAddr, "list"}, 0, interopServerServices},
+		{"tls call", []string{"-cacert", testsvc.CertFile(t, "ca.pem"), "-servername", builtinServerName, tlsAddr, "grpc.testing.TestService/EmptyCall"}, 0, []string{"{}"}},
 		{"reflection off", []string{"-plaintext", noReflAddr, "list"}, 1, []string{"server does not support the reflection API"}},
 		// What the README's interop section says of grpcurl: our test.proto
 		// leaves UnimplementedCall out of TestService (the unimplemented_method

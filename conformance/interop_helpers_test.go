@@ -153,17 +153,6 @@ func grpcGoCert(t *testing.T, name string) string {
 	return p
 }
 
-// grpcwireTestdata returns the path of a file of grpcwire's interop
-// testdata (its test CA and server certificate).
-func grpcwireTestdata(t *testing.T, name string) string {
-	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "interop", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // proc is a server program running for a test.
 type proc struct {
 	name string

@@ -12,6 +12,7 @@ package conformance
 
 import (
 	"fmt"
+	"grpcwire/internal/testkit/testsvc"
 	"strings"
 	"sync"
 	"testing"
@@ -256,7 +257,7 @@ func TestInteropBuiltinCertificate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := []string{"--server_host=" + host, "--server_port=" + port, "--test_case=large_unary",
-				"--use_tls", "--use_test_ca", "--ca_file=" + grpcwireTestdata(t, "ca.pem")}
+				"--use_tls", "--use_test_ca", "--ca_file=" + testsvc.CertFile(t, "ca.pem")}
 			if tc.override != "" {
 				args = append(args, tc.override)
 			}

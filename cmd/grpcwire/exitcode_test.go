@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/interop"
 	"grpcwire/server"
 )
@@ -97,7 +98,7 @@ func TestConnectHints(t *testing.T) {
 	}
 	refused := ln.Addr().String()
 	ln.Close()
-	ca := repoRoot(t) + "/interop/testdata/ca.pem"
+	ca := testsvc.CertFile(t, "ca.pem")
 
 	for _, tc := range []struct {
 		name   string

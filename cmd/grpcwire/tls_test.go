@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/interop"
 	"grpcwire/server"
 )
@@ -21,10 +22,7 @@ func TestTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := startInterop(t, false, server.TLS(cfg))
-	ca, err := filepath.Abs(filepath.Join("..", "..", "interop", "testdata", "ca.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca := testsvc.CertFile(t, "ca.pem")
 	for _, tc := range []struct {
 		name string
 		args []string

@@ -161,22 +161,11 @@ func TestTraceFlags(t *testing.T) {
 	}
 }
 
-// testdataFile is a file of interop/testdata, the repository's test
-// certificates (for localhost and 127.0.0.1, signed by ca.pem).
-func testdataFile(t *testing.T, name string) string {
-	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", "interop", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // startTLSSeedServer is the seed's server over TLS with the repository's
 // test certificate, as users-server -tls-cert serves it.
 func startTLSSeedServer(t *testing.T) string {
 	t.Helper()
-	cert, err := tls.LoadX509KeyPair(testdataFile(t, "server1.pem"), testdataFile(t, "server1.key"))
+	cert, err := tls.LoadX509KeyPair(testsvc.CertFile(t, "server1.pem"), testsvc.CertFile(t, "server1.key"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,10 +181,10 @@ func TestTLSFlags(t *testing.T) {
 	addr := startTLSSeedServer(t)
 	_, port, _ := net.SplitHostPort(addr)
 	for _, cfg := range []config{
-		{tls: true, tlsCA: testdataFile(t, "ca.pem")},
-		{tlsCA: testdataFile(t, "ca.pem")},
-		{addr: "localhost:" + port, tlsCA: testdataFile(t, "ca.pem")},
-		{tlsCA: testdataFile(t, "ca.pem"), tlsServerName: "foo.test.google.fr"},
+		{tls: true, tlsCA: testsvc.CertFile(t, "ca.pem")},
+		{tlsCA: testsvc.CertFile(t, "ca.pem")},
+		{addr: "localhost:" + port, tlsCA: testsvc.CertFile(t, "ca.pem")},
+		{tlsCA: testsvc.CertFile(t, "ca.pem"), tlsServerName: "foo.test.google.fr"},
 	} {
 		c := testConfig(addr)
 		if cfg.addr != "" {
@@ -236,7 +225,7 @@ func TestConnectHints(t *testing.T) {
 		{"untrusted certificate", func(c config) config { c.addr, c.tls = tlsAddr, true; return c },
 			[]string{"no trusted CA signed it", "-tls-ca FILE trusts the CA"}},
 		{"wrong name", func(c config) config {
-			c.addr, c.tlsCA, c.tlsServerName = tlsAddr, testdataFile(t, "ca.pem"), "example.com"
+			c.addr, c.tlsCA, c.tlsServerName = tlsAddr, testsvc.CertFile(t, "ca.pem"), "example.com"
 			return c
 		}, []string{"it is for other names", "-tls-server-name NAME"}},
 	} {

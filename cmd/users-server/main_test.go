@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +17,7 @@ import (
 	"grpcwire/health/grpc_health_v1"
 	"grpcwire/internal/testkit/h2test"
 	"grpcwire/internal/testkit/testio"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/reflection/grpc_reflection_v1"
 	"grpcwire/userspb"
 	"grpcwire/wire"
@@ -207,31 +206,6 @@ func TestListenError(t *testing.T) {
 	}
 }
 
-// testdataFile is a file of interop/testdata, the repository's test
-// certificates (for localhost and 127.0.0.1, signed by ca.pem).
-func testdataFile(t *testing.T, name string) string {
-	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", "interop", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// testCA is a pool holding interop/testdata/ca.pem.
-func testCA(t *testing.T) *x509.CertPool {
-	t.Helper()
-	pem, err := os.ReadFile(testdataFile(t, "ca.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		t.Fatal("ca.pem holds no certificate")
-	}
-	return pool
-}
-
 // TestTLSAndRefusedConnectionsLogged serves TLS with -tls-cert and
 // -tls-key: a TLS client makes the seed's call, and real clients that
 // cannot be served are refused and logged at the default level, info,
@@ -243,12 +217,12 @@ func TestTLSAndRefusedConnectionsLogged(t *testing.T) {
 		t.Run(level.String(), func(t *testing.T) {
 			h2test.VerifyNoLeaks(t)
 			addr, stdout, stderr, stop := startServer(t, config{
-				tlsCert: testdataFile(t, "server1.pem"), tlsKey: testdataFile(t, "server1.key"), logLevel: level,
+				tlsCert: testsvc.CertFile(t, "server1.pem"), tlsKey: testsvc.CertFile(t, "server1.key"), logLevel: level,
 			})
 			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 			defer cancel()
 
-			users := userspb.NewUsersClient(dial(t, addr, client.WithTLS(&tls.Config{RootCAs: testCA(t)})))
+			users := userspb.NewUsersClient(dial(t, addr, client.WithTLS(&tls.Config{RootCAs: testsvc.CertPool(t)})))
 			if _, err := users.CreateUser(ctx, &userspb.CreateUserRequest{Username: "tom"}); err != nil {
 				t.Fatalf("CreateUser over TLS: %v", err)
 			}
@@ -259,7 +233,7 @@ func TestTLSAndRefusedConnectionsLogged(t *testing.T) {
 			}
 
 			hc := &http.Client{Transport: &http.Transport{
-				TLSClientConfig:   &tls.Config{RootCAs: testCA(t), NextProtos: []string{"http/1.1"}},
+				TLSClientConfig:   &tls.Config{RootCAs: testsvc.CertPool(t), NextProtos: []string{"http/1.1"}},
 				ForceAttemptHTTP2: false,
 			}}
 			defer hc.CloseIdleConnections()
@@ -310,15 +284,15 @@ func TestQuiet(t *testing.T) {
 // listening, and a key that is not one is named.
 func TestTLSFlagsTogether(t *testing.T) {
 	for _, cfg := range []config{
-		{addr: "127.0.0.1:0", tlsCert: testdataFile(t, "server1.pem")},
-		{addr: "127.0.0.1:0", tlsKey: testdataFile(t, "server1.key")},
+		{addr: "127.0.0.1:0", tlsCert: testsvc.CertFile(t, "server1.pem")},
+		{addr: "127.0.0.1:0", tlsKey: testsvc.CertFile(t, "server1.key")},
 	} {
 		err := run(context.Background(), cfg, &testio.Buffer{}, &testio.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), "-tls-cert and -tls-key go together") {
 			t.Errorf("run(%+v) = %v, want the two flags named", cfg, err)
 		}
 	}
-	err := run(context.Background(), config{addr: "127.0.0.1:0", tlsCert: testdataFile(t, "server1.pem"), tlsKey: testdataFile(t, "ca.pem")}, &testio.Buffer{}, &testio.Buffer{})
+	err := run(context.Background(), config{addr: "127.0.0.1:0", tlsCert: testsvc.CertFile(t, "server1.pem"), tlsKey: testsvc.CertFile(t, "ca.pem")}, &testio.Buffer{}, &testio.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "-tls-cert, -tls-key: ") {
 		t.Errorf("run with a certificate as the key = %v, want the flags named", err)
 	}
