@@ -49,8 +49,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -62,6 +60,7 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/internal/pbtext"
+	"grpcwire/internal/tlsflags"
 	"grpcwire/observe"
 	"grpcwire/trace"
 	"grpcwire/userspb"
@@ -84,9 +83,7 @@ func main() {
 	flag.DurationVar(&cfg.wait, "wait", defaultWait, "how long to wait for the server to be ready")
 	flag.StringVar(&cfg.username, "username", "tom", "the username CreateUser creates")
 	flag.StringVar(&cfg.authority, "authority", "", "the :authority header to send (the -addr when empty)")
-	flag.BoolVar(&cfg.tls, "tls", false, "speak TLS (ALPN h2) instead of cleartext HTTP/2")
-	flag.StringVar(&cfg.tlsCA, "tls-ca", "", "trust the CA certificates in this PEM `file` instead of the system's (implies -tls)")
-	flag.StringVar(&cfg.tlsServerName, "tls-server-name", "", "the `name` to check in the server's certificate (the -addr's host by default; implies -tls)")
+	cfg.tls.Register(flag.CommandLine)
 	flag.BoolVar(&cfg.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
 	flag.BoolVar(&cfg.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
 	flag.BoolVar(&cfg.traceTimes, "trace-times", true, "print the elapsed time on every trace line")
@@ -139,36 +136,15 @@ type config struct {
 	serviceConfig, html            string
 	wait                           time.Duration
 	trace, traceValues, traceTimes bool
-	tls                            bool
-	tlsCA, tlsServerName           string
-}
-
-// useTLS reports whether the flags ask for TLS.
-func (c config) useTLS() bool { return c.tls || c.tlsCA != "" || c.tlsServerName != "" }
-
-// tlsConfig is the client's TLS configuration: the system's CAs or those
-// of -tls-ca, and the name of -tls-server-name.
-func (c config) tlsConfig() (*tls.Config, error) {
-	cfg := &tls.Config{ServerName: c.tlsServerName}
-	if c.tlsCA != "" {
-		pem, err := os.ReadFile(c.tlsCA)
-		if err != nil {
-			return nil, fmt.Errorf("-tls-ca: %w", err)
-		}
-		cfg.RootCAs = x509.NewCertPool()
-		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("-tls-ca: %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", c.tlsCA)
-		}
-	}
-	return cfg, nil
+	tls                            tlsflags.Client
 }
 
 // run makes the seed's two calls and prints their results to stdout; the
 // trace goes to stderr.
 func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	var opts []client.Option
-	if cfg.useTLS() {
-		tc, err := cfg.tlsConfig()
+	if cfg.tls.Enabled() {
+		tc, err := cfg.tls.Config()
 		if err != nil {
 			return err
 		}

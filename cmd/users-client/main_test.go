@@ -14,6 +14,7 @@ import (
 
 	"grpcwire/internal/testkit/h2test"
 	"grpcwire/internal/testkit/testsvc"
+	"grpcwire/internal/tlsflags"
 	"grpcwire/server"
 	"grpcwire/userspb"
 	"grpcwire/wire"
@@ -181,16 +182,16 @@ func TestTLSFlags(t *testing.T) {
 	addr := startTLSSeedServer(t)
 	_, port, _ := net.SplitHostPort(addr)
 	for _, cfg := range []config{
-		{tls: true, tlsCA: testsvc.CertFile(t, "ca.pem")},
-		{tlsCA: testsvc.CertFile(t, "ca.pem")},
-		{addr: "localhost:" + port, tlsCA: testsvc.CertFile(t, "ca.pem")},
-		{tlsCA: testsvc.CertFile(t, "ca.pem"), tlsServerName: "foo.test.google.fr"},
+		{tls: tlsflags.Client{TLS: true, CAFile: testsvc.CertFile(t, "ca.pem")}},
+		{tls: tlsflags.Client{CAFile: testsvc.CertFile(t, "ca.pem")}},
+		{addr: "localhost:" + port, tls: tlsflags.Client{CAFile: testsvc.CertFile(t, "ca.pem")}},
+		{tls: tlsflags.Client{CAFile: testsvc.CertFile(t, "ca.pem"), ServerName: "foo.test.google.fr"}},
 	} {
 		c := testConfig(addr)
 		if cfg.addr != "" {
 			c.addr = cfg.addr
 		}
-		c.tls, c.tlsCA, c.tlsServerName = cfg.tls, cfg.tlsCA, cfg.tlsServerName
+		c.tls = cfg.tls
 		stdout, stderr, err := runClient(t, c)
 		if err != nil || stdout != seedOutput {
 			t.Errorf("%+v: %v\nstdout:\n%s\nstderr:\n%s", cfg, err, stdout, stderr)
@@ -218,14 +219,14 @@ func TestConnectHints(t *testing.T) {
 	}{
 		{"connection refused", func(c config) config { c.addr = refused; return c },
 			[]string{"connection refused by " + refused, "is users-server running (go run ./cmd/users-server)? -addr gives another address"}},
-		{"TLS to a cleartext port", func(c config) config { c.addr, c.tls = clear, true; return c },
+		{"TLS to a cleartext port", func(c config) config { c.addr, c.tls.TLS = clear, true; return c },
 			[]string{"cleartext port", "leave out -tls"}},
 		{"cleartext to a TLS port", func(c config) config { c.addr = tlsAddr; return c },
 			[]string{"add -tls, and -tls-ca FILE"}},
-		{"untrusted certificate", func(c config) config { c.addr, c.tls = tlsAddr, true; return c },
+		{"untrusted certificate", func(c config) config { c.addr, c.tls.TLS = tlsAddr, true; return c },
 			[]string{"no trusted CA signed it", "-tls-ca FILE trusts the CA"}},
 		{"wrong name", func(c config) config {
-			c.addr, c.tlsCA, c.tlsServerName = tlsAddr, testsvc.CertFile(t, "ca.pem"), "example.com"
+			c.addr, c.tls.CAFile, c.tls.ServerName = tlsAddr, testsvc.CertFile(t, "ca.pem"), "example.com"
 			return c
 		}, []string{"it is for other names", "-tls-server-name NAME"}},
 	} {

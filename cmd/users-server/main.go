@@ -45,7 +45,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -57,6 +56,7 @@ import (
 	"time"
 
 	"grpcwire/health"
+	"grpcwire/internal/tlsflags"
 	"grpcwire/observe"
 	"grpcwire/reflection"
 	"grpcwire/server"
@@ -79,8 +79,7 @@ func main() {
 	flag.BoolVar(&cfg.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
 	flag.BoolVar(&cfg.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
 	flag.BoolVar(&cfg.traceTimes, "trace-times", true, "print the elapsed time on every trace line")
-	flag.StringVar(&cfg.tlsCert, "tls-cert", "", "serve TLS with the certificate chain in this PEM `file` (needs -tls-key)")
-	flag.StringVar(&cfg.tlsKey, "tls-key", "", "the private key of -tls-cert, a PEM `file`")
+	cfg.tls.Register(flag.CommandLine)
 	flag.BoolVar(&cfg.quiet, "quiet", false, "do not print each CreateUser's metadata")
 	flag.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log connection and call events to stderr at this `level` and above: debug, info, warn or error")
 	flag.StringVar(&cfg.html, "html", "", "write the frame trace to this `file` as an HTML page")
@@ -103,7 +102,7 @@ type config struct {
 	addr                           string
 	health, reflection             bool
 	trace, traceValues, traceTimes bool
-	tlsCert, tlsKey                string
+	tls                            tlsflags.Server
 	quiet                          bool
 	// logLevel is the least level logged; the zero value is info.
 	logLevel slog.Level
@@ -124,15 +123,12 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			return tr.Conn(trace.Server, ci.LocalAddr, ci.RemoteAddr, ci.Start)
 		}))
 	}
-	if cfg.tlsCert != "" || cfg.tlsKey != "" {
-		if cfg.tlsCert == "" || cfg.tlsKey == "" {
-			return errors.New("-tls-cert and -tls-key go together: give both, or neither for cleartext")
-		}
-		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
-		if err != nil {
-			return fmt.Errorf("-tls-cert, -tls-key: %w", err)
-		}
-		opts = append(opts, server.TLS(&tls.Config{Certificates: []tls.Certificate{cert}}))
+	tc, err := cfg.tls.Config()
+	if err != nil {
+		return err
+	}
+	if tc != nil {
+		opts = append(opts, server.TLS(tc))
 	}
 	s := server.New(opts...)
 	out := stdout

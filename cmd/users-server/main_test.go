@@ -18,6 +18,7 @@ import (
 	"grpcwire/internal/testkit/h2test"
 	"grpcwire/internal/testkit/testio"
 	"grpcwire/internal/testkit/testsvc"
+	"grpcwire/internal/tlsflags"
 	"grpcwire/reflection/grpc_reflection_v1"
 	"grpcwire/userspb"
 	"grpcwire/wire"
@@ -217,7 +218,7 @@ func TestTLSAndRefusedConnectionsLogged(t *testing.T) {
 		t.Run(level.String(), func(t *testing.T) {
 			h2test.VerifyNoLeaks(t)
 			addr, stdout, stderr, stop := startServer(t, config{
-				tlsCert: testsvc.CertFile(t, "server1.pem"), tlsKey: testsvc.CertFile(t, "server1.key"), logLevel: level,
+				tls: tlsflags.Server{CertFile: testsvc.CertFile(t, "server1.pem"), KeyFile: testsvc.CertFile(t, "server1.key")}, logLevel: level,
 			})
 			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 			defer cancel()
@@ -284,15 +285,15 @@ func TestQuiet(t *testing.T) {
 // listening, and a key that is not one is named.
 func TestTLSFlagsTogether(t *testing.T) {
 	for _, cfg := range []config{
-		{addr: "127.0.0.1:0", tlsCert: testsvc.CertFile(t, "server1.pem")},
-		{addr: "127.0.0.1:0", tlsKey: testsvc.CertFile(t, "server1.key")},
+		{addr: "127.0.0.1:0", tls: tlsflags.Server{CertFile: testsvc.CertFile(t, "server1.pem")}},
+		{addr: "127.0.0.1:0", tls: tlsflags.Server{KeyFile: testsvc.CertFile(t, "server1.key")}},
 	} {
 		err := run(context.Background(), cfg, &testio.Buffer{}, &testio.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), "-tls-cert and -tls-key go together") {
 			t.Errorf("run(%+v) = %v, want the two flags named", cfg, err)
 		}
 	}
-	err := run(context.Background(), config{addr: "127.0.0.1:0", tlsCert: testsvc.CertFile(t, "server1.pem"), tlsKey: testsvc.CertFile(t, "ca.pem")}, &testio.Buffer{}, &testio.Buffer{})
+	err := run(context.Background(), config{addr: "127.0.0.1:0", tls: tlsflags.Server{CertFile: testsvc.CertFile(t, "server1.pem"), KeyFile: testsvc.CertFile(t, "ca.pem")}}, &testio.Buffer{}, &testio.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "-tls-cert, -tls-key: ") {
 		t.Errorf("run with a certificate as the key = %v, want the flags named", err)
 	}
