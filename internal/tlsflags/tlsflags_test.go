@@ -63,7 +63,7 @@ func TestClientConfig(t *testing.T) {
 	notPEM := filepath.Join(t.TempDir(), "ca.txt")
 	os.WriteFile(notPEM, []byte("not a certificate"), 0o644)
 	for file, want := range map[string]string{
-		notPEM: "-tls-ca: " + notPEM + " holds no PEM certificate",
+		notPEM:                                "-tls-ca: " + notPEM + " holds no PEM certificate",
 		filepath.Join(t.TempDir(), "missing"): "-tls-ca: ",
 	} {
 		if _, err := (tlsflags.Client{CAFile: file}).Config(); err == nil || !strings.Contains(err.Error(), want) {
