@@ -1,5 +1,7 @@
 package filesvc
 
+import "time"
+
 // ChunkSize is how many bytes of a file one data message carries, in both
 // directions (cmd/files sends uploads in chunks of this size, and the
 // server sends downloads so). It is a measured choice: BenchmarkChunkSize
@@ -48,3 +50,32 @@ const (
 	StreamWindow = 4 << 20
 	ConnWindow   = 16 << 20
 )
+
+// DefaultPartialTTL is how long an interrupted upload is kept after its
+// last byte was written, for an Upload from Stat's upload_committed (files
+// put -resume) to continue it; after that it is expired: Stat and List no
+// longer show it, it cannot be continued, and the Store removes its files.
+// A day lets an upload cut by a laptop closed for the night, or by a
+// network down for hours, be continued the next morning, while a client
+// that never comes back holds its disk space for a day at most. A server
+// that takes many large uploads from clients that give up may want less
+// (PartialTTL, files-server -partial-ttl); one whose clients come back
+// after days, more.
+const DefaultPartialTTL = 24 * time.Hour
+
+// The Store looks for expired uploads to remove when it opens and then
+// every half of the time to live, so that an expired upload's files stay
+// at most half as long again, but no more often than minSweepInterval (a
+// time to live of moments is a test's, or a mistake, and the look reads a
+// directory) and no less often than maxSweepInterval (a time to live of
+// weeks should not leave a week's worth of expired files behind it).
+const (
+	minSweepInterval = time.Second
+	maxSweepInterval = time.Hour
+)
+
+// sweepInterval is how often the Store removes expired uploads for a time
+// to live of ttl.
+func sweepInterval(ttl time.Duration) time.Duration {
+	return min(max(ttl/2, minSweepInterval), maxSweepInterval)
+}

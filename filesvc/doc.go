@@ -16,6 +16,12 @@
 // (with the temporary file removed), a second upload of a name being
 // uploaded ABORTED.
 //
+// An interrupted upload is kept for a time to live after its last byte
+// (PartialTTL, DefaultPartialTTL: a day), not for ever: past it, Stat and
+// List no longer show it and it cannot be continued, and the Store removes
+// its files when it opens and then periodically, from the one goroutine it
+// runs until Close. An upload in progress never expires.
+//
 // # Copies
 //
 // Neither side holds a whole file: a file moves chunk by chunk (ChunkSize),

@@ -59,6 +59,14 @@ type Store struct {
 	// wrapWriter, when set, wraps the writer of every upload's temporary
 	// file (SetWrapWriter). Guarded by mu.
 	wrapWriter func(io.Writer) io.Writer
+
+	// Expiry of interrupted uploads (expiry.go).
+	ttl       time.Duration    // how long an interrupted upload is kept; 0: for ever
+	now       func() time.Time // time.Now, or a test's clock
+	stop      chan struct{}    // closed by Close: the sweeper ends
+	swept     chan struct{}    // closed once the sweeper has ended (or never ran)
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // SetWrapWriter makes every upload write its bytes through wrap(f), f being
@@ -72,10 +80,12 @@ func (s *Store) SetWrapWriter(wrap func(io.Writer) io.Writer) {
 }
 
 // OpenStore opens dir as a Store, creating it if needed, and its reserved
-// subdirectory.
+// subdirectory. It removes the interrupted uploads that have expired
+// (PartialTTL; DefaultPartialTTL unless opts say otherwise) and starts the
+// goroutine that goes on removing them until Close.
 // logger receives the server-side detail of I/O errors (with paths, which
-// statuses leave out); nil discards it.
-func OpenStore(dir string, logger *slog.Logger) (*Store, error) {
+// statuses leave out) and the removals; nil discards it.
+func OpenStore(dir string, logger *slog.Logger, opts ...StoreOption) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -96,11 +106,29 @@ func OpenStore(dir string, logger *slog.Logger) (*Store, error) {
 			return nil, fmt.Errorf("files: %s must be a directory for the server's own files; move the file of that name away", path.Join(dir, d))
 		}
 	}
-	return &Store{root: root, dir: dir, log: logger, active: map[string]*Upload{}}, nil
+	s := &Store{
+		root: root, dir: dir, log: logger, active: map[string]*Upload{},
+		ttl: DefaultPartialTTL, now: time.Now, stop: make(chan struct{}), swept: make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.startSweeper()
+	return s, nil
 }
 
-// Close releases the directory. Uploads still in progress fail.
-func (s *Store) Close() error { return s.root.Close() }
+// Close stops the removal of expired uploads, waiting for the goroutine
+// that does it to end, and releases the directory. Uploads still in
+// progress fail. Closing again does nothing and returns the first Close's
+// result.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.swept
+		s.closeErr = s.root.Close()
+	})
+	return s.closeErr
+}
 
 // Dir returns the served directory's path.
 func (s *Store) Dir() string { return s.dir }
@@ -251,7 +279,8 @@ func info(name string, fi fs.FileInfo, sum []byte) *filespb.FileInfo {
 
 // addUpload adds to fi what is known of an upload of its name in progress
 // or interrupted: the bytes committed and the announced size. It reports
-// whether there is one.
+// whether there is one. An interrupted upload that has expired is not one,
+// for Stat and List alike, even before the sweeper has removed its files.
 func (s *Store) addUpload(fi *filespb.FileInfo) bool {
 	var m partialMeta
 	if err := s.readJSON(metaPath(fi.Name), &m); err != nil || m.Name != fi.Name {
@@ -259,6 +288,12 @@ func (s *Store) addUpload(fi *filespb.FileInfo) bool {
 	}
 	pf, err := s.root.Stat(partialPath(fi.Name))
 	if err != nil {
+		return false
+	}
+	s.mu.Lock()
+	active := s.activeLocked(fi.Name)
+	s.mu.Unlock()
+	if !active && s.expired(pf.ModTime()) {
 		return false
 	}
 	fi.UploadCommitted = pf.Size()

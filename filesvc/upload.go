@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"time"
 
 	"grpcwire/filespb"
 	"grpcwire/wire"
@@ -27,6 +28,7 @@ type Upload struct {
 	h       hash.Hash
 	written int64 // bytes of the file in f so far (the offset included)
 	done    bool
+	expired bool // the interrupted upload it was to continue had expired
 }
 
 // BeginUpload starts the upload h describes. It holds the name until Finish
@@ -68,7 +70,7 @@ func (s *Store) BeginUpload(h *filespb.UploadHeader) (*Upload, error) {
 		err = u.resume(h.GetOffset())
 	}
 	if err != nil {
-		u.Abandon(h.GetOffset() > 0) // a failed resume keeps what it had
+		u.Abandon(h.GetOffset() > 0 && !u.expired) // a failed resume keeps what it had, unless it expired
 		return nil, err
 	}
 	u.w = u.f
@@ -125,6 +127,11 @@ func (u *Upload) resume(offset int64) error {
 	fi, err := f.Stat()
 	if err != nil {
 		return s.ioError("continue the upload of", u.name, err)
+	}
+	if s.expired(fi.ModTime()) {
+		u.expired = true
+		return wire.Errorf(wire.FailedPrecondition, "files: the interrupted upload of %s has expired: the server keeps one for %v after its last byte, and this one was last written %v ago; start it over with offset 0",
+			quoteName(u.name), s.ttl, s.now().Sub(fi.ModTime()).Round(time.Second))
 	}
 	if offset > fi.Size() {
 		return wire.Errorf(wire.FailedPrecondition, "files: the server has %d bytes of %s, fewer than the offset %d; continue from Stat's upload_committed", fi.Size(), quoteName(u.name), offset)

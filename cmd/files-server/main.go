@@ -13,9 +13,19 @@
 //	-addr          the address to listen on ("localhost:50052"; "127.0.0.1:0"
 //	               picks a free port, which the listening line names)
 //	-dir           the directory of the files (".")
+//	-partial-ttl   how long an interrupted upload is kept for files put
+//	               -resume after its last byte (24h); then it is removed,
+//	               at start and periodically (0 keeps them for ever)
+//	-tls-cert, -tls-key  serve TLS (ALPN h2) with this certificate chain and
+//	               key, PEM files, instead of cleartext HTTP/2
+//	               (interop/testdata/server1.pem and server1.key are a test
+//	               certificate for localhost and 127.0.0.1)
+//	-log-level     the level of the log on stderr: debug, info (the
+//	               default: interrupted uploads, refused connections such as
+//	               a cleartext client on the TLS port, protocol errors), warn
+//	               or error (failed disk operations)
 //	-health        serve grpc.health.v1.Health (true)
 //	-reflection    serve grpc.reflection v1 and v1alpha, for grpcurl (true)
-//	-v             log every failed call and interrupted upload to stderr
 //	-trace         print every HTTP/2 frame to stderr (see package trace);
 //	               DATA frames in the middle of one large message are
 //	               summarised, one line per run
@@ -23,8 +33,8 @@
 //	-trace-values  show metadata values in the trace instead of redacting them
 //	-trace-times   print the elapsed time on every trace line (true)
 //
-// It prints "files-server: listening on ADDR" to stderr once it accepts
-// calls. Ctrl-C (SIGINT) or SIGTERM stops it gracefully: transfers in
+// It prints nothing per call, so it has no -quiet. It prints
+// "files-server: listening on ADDR" to stderr once it accepts calls. Ctrl-C (SIGINT) or SIGTERM stops it gracefully: transfers in
 // flight get up to 10 s to finish, and it exits 0. It exits 2 for a usage
 // mistake and 1 when it cannot serve (the directory, the address).
 package main
@@ -44,6 +54,7 @@ import (
 
 	"grpcwire/filesvc"
 	"grpcwire/health"
+	"grpcwire/internal/tlsflags"
 	"grpcwire/observe"
 	"grpcwire/reflection"
 	"grpcwire/server"
@@ -75,9 +86,13 @@ func main() {
 // config is the program's flags.
 type config struct {
 	addr, dir                      string
-	health, reflection, verbose    bool
+	health, reflection             bool
 	trace, traceValues, traceTimes bool
 	traceFrames                    bool
+	partialTTL                     time.Duration
+	tls                            tlsflags.Server
+	// logLevel is the least level logged; the zero value is info.
+	logLevel slog.Level
 }
 
 // parseFlags reads the command line into a config.
@@ -85,9 +100,11 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	var cfg config
 	fs.StringVar(&cfg.addr, "addr", defaultAddr, "the address to listen on, host:port")
 	fs.StringVar(&cfg.dir, "dir", ".", "the directory of the files")
+	fs.DurationVar(&cfg.partialTTL, "partial-ttl", filesvc.DefaultPartialTTL, "remove an interrupted upload this long after its last byte, so that uploads never continued do not fill the disk (0: keep them)")
 	fs.BoolVar(&cfg.health, "health", true, "serve grpc.health.v1.Health")
 	fs.BoolVar(&cfg.reflection, "reflection", true, "serve grpc.reflection v1 and v1alpha ServerReflection")
-	fs.BoolVar(&cfg.verbose, "v", false, "log failed calls and interrupted uploads to stderr")
+	cfg.tls.Register(fs)
+	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log connection and upload events to stderr at this `level` and above: debug, info, warn or error")
 	fs.BoolVar(&cfg.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
 	fs.BoolVar(&cfg.traceFrames, "trace-frames", false, "with -trace, show every DATA frame of a large message instead of one line per run")
 	fs.BoolVar(&cfg.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
@@ -115,17 +132,21 @@ func traceOptions(showValues, showTimes, everyFrame bool) []trace.Option {
 // run serves until ctx ends, then stops gracefully. The listening line, the
 // log and the trace go to stderr.
 func run(ctx context.Context, cfg config, stderr io.Writer) error {
-	logger := slog.New(slog.DiscardHandler)
-	if cfg.verbose {
-		logger = slog.New(slog.NewTextHandler(stderr, nil))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	tc, err := cfg.tls.Config()
+	if err != nil {
+		return err
 	}
-	store, err := filesvc.OpenStore(cfg.dir, logger)
+	store, err := filesvc.OpenStore(cfg.dir, logger, filesvc.PartialTTL(cfg.partialTTL))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 
 	opts := append(filesvc.ServerOptions(), server.Logger(logger))
+	if tc != nil {
+		opts = append(opts, server.TLS(tc))
+	}
 	if cfg.trace {
 		// A Tracer of its own rather than server.Trace, so that a run of
 		// DATA frames held back for its summary line is printed at exit.

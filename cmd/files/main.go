@@ -25,6 +25,13 @@
 // Flags, before the command:
 //
 //	-addr          the server, host:port ("localhost:50052")
+//	-tls           speak TLS (ALPN h2) instead of cleartext HTTP/2, trusting
+//	               the system's CAs
+//	-tls-ca        trust the CA certificates in this PEM file instead
+//	               (implies -tls); interop/testdata/ca.pem signed the
+//	               certificate files-server -tls-cert can serve
+//	-tls-server-name  the name to check in the server's certificate (the
+//	               -addr's host by default; implies -tls)
 //	-trace         print every HTTP/2 frame to stderr (see package trace),
 //	               instead of the progress bar; DATA frames in the middle
 //	               of one large message are summarised, one line per run
@@ -36,7 +43,9 @@
 // gRPC status other than OK or the transfer failed (a SHA-256 that does not
 // match, a local file that cannot be written), and 2 for a usage mistake
 // (unknown command, missing argument, a FILE that cannot be read) or a
-// server that cannot be reached.
+// server that cannot be reached. When the server cannot be reached, a
+// second line says what to change in these flags (-addr, -tls, -tls-ca,
+// -tls-server-name).
 package main
 
 import (
@@ -52,6 +61,7 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/filesvc"
+	"grpcwire/internal/tlsflags"
 	"grpcwire/observe"
 	"grpcwire/trace"
 	"grpcwire/wire"
@@ -104,6 +114,7 @@ func isTerminal(f *os.File) bool {
 // options are the flags before the command.
 type options struct {
 	addr                           string
+	tls                            tlsflags.Client
 	trace, traceValues, traceTimes bool
 	traceFrames                    bool
 }
@@ -150,6 +161,7 @@ func run(ctx context.Context, args []string, sio *stdio) int {
 	fs.Usage = func() { printUsage(sio.err, fs) }
 	var o options
 	fs.StringVar(&o.addr, "addr", defaultAddr, "the server, host:port")
+	o.tls.Register(fs)
 	fs.BoolVar(&o.trace, "trace", false, "print every HTTP/2 frame read and written to stderr, instead of the progress bar")
 	fs.BoolVar(&o.traceFrames, "trace-frames", false, "with -trace, show every DATA frame of a large message instead of one line per run")
 	fs.BoolVar(&o.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
@@ -191,7 +203,7 @@ func run(ctx context.Context, args []string, sio *stdio) int {
 		}
 		tr = trace.New(sio.err, topts...)
 	}
-	conn, err := dial(o.addr, tr, sio.observer)
+	conn, err := dial(o, tr, sio.observer)
 	if err != nil {
 		fmt.Fprintln(sio.err, "files:", err)
 		return exitUsage
@@ -201,12 +213,20 @@ func run(ctx context.Context, args []string, sio *stdio) int {
 	if tr != nil {
 		tr.Flush()
 	}
-	return exitCode(sio.err, cmd, o.addr, err)
+	return exitCode(sio.err, cmd, o, err)
 }
 
-// dial returns a lazy connection to addr, traced by tr when it is not nil.
-func dial(addr string, tr *trace.Tracer, extra func(client.ConnInfo) observe.Observer) (*client.Conn, error) {
+// dial returns a lazy connection to the server of o's -addr, over TLS when
+// o's flags ask for it, traced by tr when it is not nil.
+func dial(o options, tr *trace.Tracer, extra func(client.ConnInfo) observe.Observer) (*client.Conn, error) {
 	opts := append(filesvc.ClientOptions(), client.WithUserAgent(userAgent))
+	if o.tls.Enabled() {
+		tc, err := o.tls.Config()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, client.WithTLS(tc))
+	}
 	if tr != nil || extra != nil {
 		opts = append(opts, client.WithFrameObserver(func(ci client.ConnInfo) observe.Observer {
 			var obs []observe.Observer
@@ -222,7 +242,7 @@ func dial(addr string, tr *trace.Tracer, extra func(client.ConnInfo) observe.Obs
 			return observers(obs)
 		}))
 	}
-	return client.Dial(addr, opts...)
+	return client.Dial(o.addr, opts...)
 }
 
 // observers tells every observer of it of each frame, in order.
@@ -256,7 +276,7 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 }
 
 // exitCode prints err and returns the exit code it calls for.
-func exitCode(w io.Writer, cmd *command, addr string, err error) int {
+func exitCode(w io.Writer, cmd *command, o options, err error) int {
 	if err == nil {
 		return exitOK
 	}
@@ -271,7 +291,10 @@ func exitCode(w io.Writer, cmd *command, addr string, err error) int {
 		// download came.
 		more := strings.TrimPrefix(err.Error(), se.Error())
 		if !se.Remote && se.Code == wire.Unavailable {
-			fmt.Fprintf(w, "files %s: the connection to the server at %s (-addr) failed: %s%s\n", cmd.name, addr, se.Message, more)
+			fmt.Fprintf(w, "files %s: the connection to the server at %s (-addr) failed: %s%s\n", cmd.name, o.addr, se.Message, more)
+			if hint := connectHint(o, err); hint != "" {
+				fmt.Fprintf(w, "files %s: %s\n", cmd.name, hint)
+			}
 			return exitUsage
 		}
 		fmt.Fprintf(w, "files %s: %d %s: %s%s\n", cmd.name, uint32(se.Code), se.Code, se.Message, more)
