@@ -142,6 +142,13 @@ func (c *Conn) failFastLocked() error {
 		switch {
 		case sc.state == stateConnecting, sc.state == stateIdle:
 			return nil
+		case sc.state == stateReady && sc.tc != nil && !sc.tc.CanOpen():
+			// Its connection is going away (GOAWAY came, or it ended) and
+			// has not been taken out yet (lostLocked): that makes sc idle,
+			// and the policy connects again. A call the server never
+			// processed, sent again at once, must wait for that rather
+			// than fail because nothing seems left to try.
+			return nil
 		case sc.state == stateReady && sc.health == healthPending:
 			return nil
 		case sc.state == stateReady && !sc.health.allowsCalls():
