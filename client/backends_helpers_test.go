@@ -2,11 +2,9 @@ package client_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,7 +25,7 @@ type backend struct {
 	srv    *server.Server
 	health *health.Server // nil when the backend serves no health service
 	addr   string
-	served chan error
+	stopFn func(graceful bool)
 
 	calls    atomic.Int64 // Echo calls received
 	inFlight atomic.Int64 // Echo calls running now
@@ -35,8 +33,6 @@ type backend struct {
 
 	notifyAt int64         // when set, reached closes once calls reaches it
 	reached  chan struct{} // see notifyAt
-
-	stopOnce sync.Once
 }
 
 // backendOpts shapes startBackends' servers.
@@ -52,7 +48,7 @@ func startBackends(t *testing.T, n int, o backendOpts) []*backend {
 	t.Helper()
 	bs := make([]*backend, n)
 	for i := range bs {
-		b := &backend{t: t, name: fmt.Sprintf("b%d", i), served: make(chan error, 1), work: o.work}
+		b := &backend{t: t, name: fmt.Sprintf("b%d", i), work: o.work}
 		b.srv = server.New()
 		b.srv.Register((&testsvc.Service{Echo: b.echo}).Desc())
 		if o.health {
@@ -69,8 +65,7 @@ func startBackends(t *testing.T, n int, o backendOpts) []*backend {
 			t.Fatalf("backend %s: %v", b.name, err)
 		}
 		b.addr = ln.Addr().String()
-		go func() { b.served <- b.srv.Serve(ln) }()
-		t.Cleanup(func() { b.stop(false) })
+		b.stopFn = testsvc.ServeStoppable(t, b.srv, ln)
 		bs[i] = b
 	}
 	return bs
@@ -104,20 +99,7 @@ func (b *backend) notifyAfter(n int64) <-chan struct{} {
 
 // stop stops the backend, gracefully (GOAWAY, the calls in flight finish)
 // or at once, and waits for Serve to return.
-func (b *backend) stop(graceful bool) {
-	b.stopOnce.Do(func() {
-		if graceful {
-			ctx, cancel := context.WithTimeout(context.Background(), testsvc.Timeout)
-			defer cancel()
-			b.srv.GracefulStop(ctx)
-		} else {
-			b.srv.Stop()
-		}
-		if err := <-b.served; !errors.Is(err, server.ErrServerStopped) {
-			b.t.Errorf("backend %s: Serve: %v", b.name, err)
-		}
-	})
-}
+func (b *backend) stop(graceful bool) { b.stopFn(graceful) }
 
 // ipv4Target is an ipv4: target listing the backends.
 func ipv4Target(bs []*backend) string {

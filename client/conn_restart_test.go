@@ -2,7 +2,6 @@ package client_test
 
 import (
 	"context"
-	"errors"
 	"net"
 	"strings"
 	"sync"
@@ -31,27 +30,7 @@ func serveOn(t *testing.T, ln net.Listener, svc *testsvc.Service) (stop func(gra
 	}
 	srv := server.New()
 	srv.Register(svc.Desc())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	var stopped bool
-	stop = func(graceful bool) {
-		if stopped {
-			return
-		}
-		stopped = true
-		if graceful {
-			ctx, cancel := context.WithTimeout(context.Background(), testsvc.Timeout)
-			defer cancel()
-			srv.GracefulStop(ctx)
-		} else {
-			srv.Stop()
-		}
-		if err := <-served; !errors.Is(err, server.ErrServerStopped) {
-			t.Errorf("Serve: %v", err)
-		}
-	}
-	t.Cleanup(func() { stop(false) })
-	return stop
+	return testsvc.ServeStoppable(t, srv, ln)
 }
 
 // listenOn listens on addr, retrying briefly while the port is still held.

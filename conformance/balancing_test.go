@@ -12,7 +12,6 @@ package conformance
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -35,6 +34,7 @@ import (
 	"grpcwire/conformance/echoserver"
 	"grpcwire/health"
 	healthpb "grpcwire/health/grpc_health_v1"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 )
 
@@ -363,7 +363,7 @@ type wireBackends struct {
 func startWireBackends(t *testing.T, n int) *wireBackends {
 	t.Helper()
 	w := &wireBackends{}
-	for i := range n {
+	for range n {
 		calls := new(atomic.Int64)
 		s := server.New(server.ChainUnaryInterceptor(func(ctx context.Context, req proto.Message, info *server.CallInfo, next server.UnaryHandler) (proto.Message, error) {
 			calls.Add(1)
@@ -375,23 +375,11 @@ func startWireBackends(t *testing.T, n int) *wireBackends {
 		if err != nil {
 			t.Fatal(err)
 		}
-		served := make(chan error, 1)
-		go func() { served <- s.Serve(ln) }()
-		wait := sync.OnceFunc(func() {
-			if err := <-served; err != nil && !errors.Is(err, server.ErrServerStopped) {
-				t.Errorf("grpcwire backend %d: Serve: %v", i, err)
-			}
-		})
-		t.Cleanup(func() { s.Stop(); wait() })
+		stop := testsvc.ServeStoppable(t, s, ln)
 		w.calls = append(w.calls, calls)
 		w.health = append(w.health, hs)
 		w.addrs = append(w.addrs, ln.Addr().String())
-		w.stopped = append(w.stopped, func() {
-			ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-			defer cancel()
-			s.GracefulStop(ctx)
-			wait()
-		})
+		w.stopped = append(w.stopped, func() { stop(true) })
 	}
 	return w
 }

@@ -1,8 +1,10 @@
 package testsvc
 
 import (
+	"context"
 	"errors"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,15 +37,37 @@ func Serve(t testing.TB, srv *server.Server) string {
 // ServeListener serves srv on ln, as Serve does on a loopback listener.
 func ServeListener(t testing.TB, srv *server.Server, ln net.Listener) string {
 	t.Helper()
+	ServeStoppable(t, srv, ln)
+	return ln.Addr().String()
+}
+
+// ServeStoppable serves srv on ln and returns a function that stops it,
+// gracefully (GOAWAY; the calls in flight get up to Timeout to finish) or
+// at once, waits for Serve to return and fails the test unless it returned
+// server.ErrServerStopped. Only the first call of stop does anything; the
+// test's cleanup stops srv at once if the test did not. It is for tests
+// that stop a server in the middle: reconnection, backends going away.
+func ServeStoppable(t testing.TB, srv *server.Server, ln net.Listener) (stop func(graceful bool)) {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		srv.Stop()
-		if err := <-done; !errors.Is(err, server.ErrServerStopped) {
-			t.Errorf("testsvc: Serve returned %v; want server.ErrServerStopped", err)
-		}
-	})
-	return ln.Addr().String()
+	var once sync.Once
+	stop = func(graceful bool) {
+		once.Do(func() {
+			if graceful {
+				ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+				defer cancel()
+				srv.GracefulStop(ctx)
+			} else {
+				srv.Stop()
+			}
+			if err := <-done; !errors.Is(err, server.ErrServerStopped) {
+				t.Errorf("testsvc: Serve on %s returned %v; want server.ErrServerStopped", ln.Addr(), err)
+			}
+		})
+	}
+	t.Cleanup(func() { stop(false) })
+	return stop
 }
 
 // Start makes a server with opts, registers svc on it (the default handlers
