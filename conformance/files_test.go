@@ -39,21 +39,7 @@ var filesListening = regexp.MustCompile(`files-server: listening on (\S+)`)
 func startFilesServer(t *testing.T, bin, dir string) string {
 	t.Helper()
 	p := startProc(t, "files-server", bin, "-addr", "127.0.0.1:0", "-dir", dir)
-	deadline := time.Now().Add(procStartTimeout)
-	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
-		if m := filesListening.FindStringSubmatch(p.out.String()); m != nil {
-			return m[1]
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("files-server exited before listening (%v):\n%s", p.err, p.out)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("files-server did not listen within %v:\n%s", procStartTimeout, p.out)
-		}
-		time.Sleep(pause) // its output is the only sign that it is ready
-	}
+	return p.waitLine(t, filesListening)[1]
 }
 
 // randomData is n pseudo-random bytes from seed.

@@ -216,19 +216,35 @@ func (p *proc) waitListening(t *testing.T) string {
 // that a program is ready: it is looked at again at each write.
 func (p *proc) waitLine(t *testing.T, re *regexp.Regexp) []string {
 	t.Helper()
-	timer := time.NewTimer(procStartTimeout)
+	var m []string
+	p.waitUntil(t, fmt.Sprintf("matching %v", re), procStartTimeout, func(out string) bool {
+		m = re.FindStringSubmatch(out)
+		return m != nil
+	})
+	return m
+}
+
+// waitUntil waits until done holds of the program's output, looking again
+// at each write; it fails the test, saying that nothing printed is what,
+// if the program exits first or timeout passes.
+func (p *proc) waitUntil(t *testing.T, what string, timeout time.Duration, done func(out string) bool) {
+	t.Helper()
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
 		changed := p.out.Changed()
-		if m := re.FindStringSubmatch(p.out.String()); m != nil {
-			return m
+		if done(p.out.String()) {
+			return
 		}
 		select {
 		case <-changed:
 		case <-p.done:
-			t.Fatalf("%s exited before its output matched %v (%v):\n%s", p.name, re, p.err, p.out)
+			if done(p.out.String()) {
+				return
+			}
+			t.Fatalf("%s exited before printing anything %s (%v):\n%s", p.name, what, p.err, p.out)
 		case <-timer.C:
-			t.Fatalf("%s printed nothing matching %v within %v:\n%s", p.name, re, procStartTimeout, p.out)
+			t.Fatalf("%s printed nothing %s within %v:\n%s", p.name, what, timeout, p.out)
 		}
 	}
 }

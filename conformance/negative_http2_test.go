@@ -7,9 +7,9 @@ package conformance
 // (cmd/http2-interop-server).
 
 import (
+	"fmt"
 	"strings"
 	"testing"
-	"time"
 )
 
 // negativeCase is one case and what each side must show.
@@ -36,19 +36,6 @@ var negativeCases = []negativeCase{
 	{name: "max_streams", serverSays: "max_streams: connection 1 closed; at most 1 stream(s) were open at once under SETTINGS_MAX_CONCURRENT_STREAMS 1"},
 }
 
-// waitOutput polls a program's output for want: the server's log is the
-// only sign of what it did.
-func waitOutput(t *testing.T, p *proc, want string) {
-	t.Helper()
-	deadline := time.Now().Add(procStartTimeout)
-	for pause := time.Millisecond; !strings.Contains(p.out.String(), want); pause = min(2*pause, 50*time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s's output has no %q within %v:\n%s", p.name, want, procStartTimeout, p.out)
-		}
-		time.Sleep(pause)
-	}
-}
-
 // TestNegativeHTTP2 runs grpc-go's negative client against grpcwire's
 // negative server for every case.
 func TestNegativeHTTP2(t *testing.T) {
@@ -67,7 +54,7 @@ func TestNegativeHTTP2(t *testing.T) {
 			case tc.clientFails != "" && (res.code != 1 || !strings.Contains(res.out, tc.clientFails)):
 				t.Errorf("grpc-go's negative client, %s: exit %d, want 1 with %q\n%s", tc.name, res.code, tc.clientFails, res.out)
 			}
-			waitOutput(t, p, tc.serverSays)
+			p.waitUntil(t, fmt.Sprintf("saying %q", tc.serverSays), procStartTimeout, func(out string) bool { return strings.Contains(out, tc.serverSays) })
 			if strings.Contains(p.out.String(), "FAIL") {
 				t.Errorf("the server's assertions failed:\n%s", p.out)
 			}

@@ -16,7 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"grpcwire/client"
 	"grpcwire/userspb"
@@ -127,11 +126,18 @@ func TestNginxUpstreamOfUsersServers(t *testing.T) {
 	// test reads the programs' output as it comes.
 	settled := func(want int) []int {
 		for {
+			// Each replica's output wakes the wait as it is written.
+			c0, c1, c2 := replicas[0].out.Changed(), replicas[1].out.Changed(), replicas[2].out.Changed()
 			n := created()
 			if n[0]+n[1]+n[2] >= want || ctx.Err() != nil {
 				return n
 			}
-			time.Sleep(time.Millisecond)
+			select {
+			case <-c0:
+			case <-c1:
+			case <-c2:
+			case <-ctx.Done():
+			}
 		}
 	}
 	got := settled(300)
@@ -158,9 +164,10 @@ func TestNginxUpstreamOfUsersServers(t *testing.T) {
 			}
 		})
 	}
-	for created()[1]-before[1] < 30 && ctx.Err() == nil {
-		time.Sleep(time.Millisecond) // the load runs meanwhile
-	}
+	// The load runs meanwhile.
+	replicas[1].waitUntil(t, "about 30 more calls", 3*callTimeout, func(out string) bool {
+		return strings.Count(out, "{'user-agent': ")-before[1] >= 30
+	})
 	stopErr := replicas[1].stop(t)
 	wg.Wait()
 	after := minusInts(settled(300+total), before)

@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"grpcwire/internal/testkit/testio"
 	"grpcwire/trace/tracetest"
@@ -70,14 +69,10 @@ func grpcGoThroughProxy(t *testing.T) string {
 	if err := client.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(runTimeout)
-	for pause := time.Millisecond; strings.Count(p.out.String(), "flags=ACK len=8 "+bdpPing) < 2; pause = min(2*pause, 50*time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the two BDP pings were not acknowledged within %v:\n%s\nthe client:\n%s", runTimeout, p.out, out.String())
-		}
-		// The trace is the only sign.
-		time.Sleep(pause)
-	}
+	// The trace is the only sign.
+	p.waitUntil(t, "acknowledging the two BDP pings", runTimeout, func(trace string) bool {
+		return strings.Count(trace, "flags=ACK len=8 "+bdpPing) >= 2
+	})
 	stdin.Close()
 	// prototext varies its spacing on purpose: only the value is checked.
 	if err := client.Wait(); err != nil || !strings.Contains(out.String(), `"hi"`) {

@@ -32,35 +32,16 @@ var proxyListening = regexp.MustCompile(`grpcwire proxy: listening on (\S+) `)
 func startProxyProc(t *testing.T, bin string, args ...string) (*proc, string) {
 	t.Helper()
 	p := startProc(t, "grpcwire proxy", bin, append([]string{"proxy", "-listen", "127.0.0.1:0"}, args...)...)
-	deadline := time.Now().Add(procStartTimeout)
-	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
-		if m := proxyListening.FindStringSubmatch(p.out.String()); m != nil {
-			return p, m[1]
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("the proxy exited before listening (%v):\n%s", p.err, p.out)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the proxy did not listen within %v:\n%s", procStartTimeout, p.out)
-		}
-		// The program's output is the only sign that it is ready.
-		time.Sleep(pause)
-	}
+	return p, p.waitLine(t, proxyListening)[1]
 }
 
 // waitHangUps waits until the proxy has told of both ends of its
 // connections: two notes each (who hung up first, then the other side).
 func waitHangUps(t *testing.T, p *proc, conns int) {
 	t.Helper()
-	deadline := time.Now().Add(runTimeout)
-	for pause := time.Millisecond; strings.Count(p.out.String(), " note: ") < 2*conns; pause = min(2*pause, 50*time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the proxy did not tell of both ends of its %d connections within %v:\n%s", conns, runTimeout, p.out)
-		}
-		time.Sleep(pause)
-	}
+	p.waitUntil(t, fmt.Sprintf("telling of both ends of its %d connections", conns), runTimeout, func(out string) bool {
+		return strings.Count(out, " note: ") >= 2*conns
+	})
 }
 
 // dialGrpcGo returns a grpc-go client of addr, closed when the test ends.
@@ -296,8 +277,7 @@ func TestProxyGrpcurl(t *testing.T) {
 	checkNoLeaks(t)
 	progs := buildCLIPrograms(t)
 	users := buildGrpcwire(t, "users-server")["users-server"]
-	srv := startProc(t, "users-server", users, "-addr", "127.0.0.1:0")
-	target := waitUsersServer(t, srv)
+	_, target := startUsersServer(t, users)
 	p, addr := startProxyProc(t, progs.grpcwire, "-plaintext", "-trace-times=false", target)
 	grpcurl := goTool(t, "github.com/fullstorydev/grpcurl/cmd/grpcurl")
 	direct := run(t, grpcurl, "-plaintext", "-d", `{"username": "tom"}`, target, "users.Users/CreateUser")
@@ -320,24 +300,5 @@ func TestProxyGrpcurl(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("the proxy's output:\n%s", out)
-	}
-}
-
-// usersListening is users-server's listening line.
-var usersListening = regexp.MustCompile(`users-server: listening on (\S+)`)
-
-// waitUsersServer waits for users-server to print its address.
-func waitUsersServer(t *testing.T, p *proc) string {
-	t.Helper()
-	deadline := time.Now().Add(procStartTimeout)
-	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
-		if m := usersListening.FindStringSubmatch(p.out.String()); m != nil {
-			return m[1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("users-server did not listen within %v:\n%s", procStartTimeout, p.out)
-		}
-		// The program's output is the only sign that it is ready.
-		time.Sleep(pause)
 	}
 }

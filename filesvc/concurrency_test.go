@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -12,25 +13,36 @@ import (
 	"grpcwire/filespb"
 	"grpcwire/filesvc"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testio"
+	"grpcwire/server"
 	"grpcwire/wire"
 )
 
-// waitUpload polls Stat until the server reports an upload of name with at
-// least committed bytes, and returns what it reports. Polling is the way a
-// client learns it too.
-func (e *testEnv) waitUpload(name string, committed int64) *filespb.FileInfo {
+// watchWrites makes the store count, in the returned Counter, the bytes
+// each upload writes into its temporary file (from zero at each upload's
+// start): the event a test waits on for the server to have committed what
+// it was sent.
+func (e *testEnv) watchWrites() *testio.Counter {
+	var c testio.Counter
+	e.store.SetWrapWriter(func(f io.Writer) io.Writer {
+		c.Reset()
+		return c.Writer(f)
+	})
+	return &c
+}
+
+// waitUpload waits until the upload in progress (watched by written) has
+// committed at least committed bytes, and returns what Stat then reports
+// of the upload of name, which must say as much: Stat is how a client
+// learns it.
+func (e *testEnv) waitUpload(written *testio.Counter, name string, committed int64) *filespb.FileInfo {
 	e.t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
-		st, err := e.files.Stat(ctx(e.t), &filespb.StatRequest{Name: name})
-		if err == nil && st.GetUploadSize() > 0 && st.GetUploadCommitted() >= committed {
-			return st
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("no upload of %q with %d bytes committed within %v (last Stat: %v, %v)", name, committed, testTimeout, st, err)
-		}
-		time.Sleep(pause)
+	written.WaitAtLeast(e.t, committed)
+	st, err := e.files.Stat(ctx(e.t), &filespb.StatRequest{Name: name})
+	if err != nil || st.GetUploadSize() == 0 || st.GetUploadCommitted() < committed {
+		e.t.Fatalf("Stat after %d bytes of %q were written: %v, %v; want an upload with them committed", written.Load(), name, st, err)
 	}
+	return st
 }
 
 // TestConcurrentUploadsOfOneName starts a second upload of a name while the
@@ -39,6 +51,7 @@ func (e *testEnv) waitUpload(name string, committed int64) *filespb.FileInfo {
 func TestConcurrentUploadsOfOneName(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	e := newEnv(t, "")
+	written := e.watchWrites()
 	first := randomBytes(3*filesvc.ChunkSize, 1)
 	second := randomBytes(filesvc.ChunkSize+3, 2)
 
@@ -54,7 +67,7 @@ func TestConcurrentUploadsOfOneName(t *testing.T) {
 	}
 	send(&filespb.UploadRequest{Part: &filespb.UploadRequest_Header{Header: &filespb.UploadHeader{Name: "f", Size: int64(len(first))}}})
 	send(&filespb.UploadRequest{Part: &filespb.UploadRequest_Data{Data: first[:filesvc.ChunkSize]}})
-	e.waitUpload("f", filesvc.ChunkSize)
+	e.waitUpload(written, "f", filesvc.ChunkSize)
 
 	_, err = e.put("f", second)
 	wantCode(t, err, wire.Aborted, "a second upload of a name being uploaded")
@@ -149,7 +162,17 @@ func TestManyUploads(t *testing.T) {
 // fit are FAILED_PRECONDITION.
 func TestResumeUpload(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	e := newEnv(t, "")
+	// cutEnded tells of each Upload handler that returned after its call
+	// was cancelled: the interrupted upload has then let go of its name.
+	cutEnded := make(chan struct{}, 1)
+	e := newEnv(t, "", server.ChainStreamInterceptor(func(st server.ServerStream, info *server.CallInfo, next server.StreamHandler) error {
+		err := next(st)
+		if err != nil && st.Context().Err() != nil {
+			cutEnded <- struct{}{}
+		}
+		return err
+	}))
+	written := e.watchWrites()
 	data := randomBytes(5*filesvc.ChunkSize+11, 7)
 	sum := sha256.Sum256(data)
 	size := int64(len(data))
@@ -165,21 +188,18 @@ func TestResumeUpload(t *testing.T) {
 		for i := range chunks {
 			stream.Send(&filespb.UploadRequest{Part: &filespb.UploadRequest_Data{Data: data[i*filesvc.ChunkSize : (i+1)*filesvc.ChunkSize]}})
 		}
-		st := e.waitUpload("f", int64(chunks*filesvc.ChunkSize))
+		st := e.waitUpload(written, "f", int64(chunks*filesvc.ChunkSize))
 		cancel()
+		select {
+		case <-cutEnded:
+		case <-time.After(testTimeout):
+			t.Fatalf("the interrupted upload's handler did not return within %v of the cancel", testTimeout)
+		}
 		return st.GetUploadCommitted()
 	}
 	resume := func(offset int64) (*filespb.FileInfo, error) {
 		t.Helper()
-		// The interrupted call's handler may still hold the name for a
-		// moment after the cancel: ABORTED then, and the client retries.
-		for deadline := time.Now().Add(testTimeout); ; {
-			fi, err := upload{header: &filespb.UploadHeader{Name: "f", Size: size, Offset: offset}, data: data[offset:], final: sum[:]}.send(ctx(t), e.files)
-			if wire.CodeOf(err) != wire.Aborted || time.Now().After(deadline) {
-				return fi, err
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		return upload{header: &filespb.UploadHeader{Name: "f", Size: size, Offset: offset}, data: data[offset:], final: sum[:]}.send(ctx(t), e.files)
 	}
 
 	committed := interrupt(3)

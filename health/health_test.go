@@ -25,12 +25,7 @@ func serve(t *testing.T) (*server.Server, *health.Server, *client.Conn) {
 	s := server.New()
 	userspb.RegisterUsersServer(s, userspb.UnimplementedUsersServer{})
 	hs := health.Register(s)
-	addr := testsvc.Serve(t, s)
-	cc, err := client.Dial(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cc.Close() })
+	cc := testsvc.Dial(t, testsvc.Serve(t, s))
 	return s, hs, cc
 }
 

@@ -35,12 +35,7 @@ func serve(t *testing.T) *client.Conn {
 	(&interop.TestServer{}).Register(s)
 	health.Register(s)
 	reflection.Register(s)
-	addr := testsvc.Serve(t, s)
-	cc, err := client.Dial(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cc.Close() })
+	cc := testsvc.Dial(t, testsvc.Serve(t, s))
 	return cc
 }
 

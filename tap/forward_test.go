@@ -20,31 +20,13 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/tap"
 	"grpcwire/trace"
 	"grpcwire/trace/tracetest"
 	"grpcwire/wire"
 )
-
-// syncBuffer is a bytes.Buffer that connection goroutines may write while
-// the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // tapProxy is a listener whose every connection is forwarded to target with
 // Forward, traced by tr at the proxy side.
@@ -93,20 +75,6 @@ func startTap(t *testing.T, target string, tr *trace.Tracer, grace time.Duration
 	return p
 }
 
-// waitFor waits until cond holds, failing the test after testsvc.Timeout.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(testsvc.Timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not happen within %v", what, testsvc.Timeout)
-		}
-		// The trace is written by the proxy's goroutines; there is no
-		// event to wait on but its text.
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // TestForwardMatchesEngine runs grpcwire's client and server through
 // Forward and checks that the follower saw exactly the frames the client's
 // own engine wrote and read: the same trace, frame for frame, with the four
@@ -115,7 +83,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestForwardMatchesEngine(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	_, addr := testsvc.Start(t, nil)
-	var proxyTrace, clientTrace syncBuffer
+	var proxyTrace, clientTrace testio.Buffer
 	opts := []trace.Option{trace.OmitTimes(), trace.ShowValues()}
 	p := startTap(t, addr, trace.New(&proxyTrace, opts...), 0)
 	conn, err := client.Dial(p.addr, client.WithTrace(&clientTrace, opts...), client.WithAuthority("localhost:50051"))
@@ -172,7 +140,7 @@ func TestForwardMatchesEngine(t *testing.T) {
 		t.Fatalf("Bulk's end: %v", err)
 	}
 	conn.Close()
-	waitFor(t, "the end of the proxied connection", func() bool { return strings.Contains(proxyTrace.String(), "closed its connection too") })
+	proxyTrace.WaitFor(t, "closed its connection too")
 
 	// The frames, stream by stream and, within a stream, the client's
 	// then the server's: each direction keeps its order on the wire, but
@@ -240,7 +208,7 @@ func TestForwardUnchanged(t *testing.T) {
 		b, _ := io.ReadAll(c)
 		return b
 	})
-	var tr syncBuffer
+	var tr testio.Buffer
 	p := startTap(t, ln.Addr().String(), trace.New(&tr, trace.OmitTimes()), 0)
 	c, err := net.Dial("tcp", p.addr)
 	if err != nil {
@@ -261,7 +229,7 @@ func TestForwardUnchanged(t *testing.T) {
 	if got := serverGot(); sha256.Sum256(got) != sha256.Sum256(fromClient) {
 		t.Errorf("the server got %d bytes, not the client's %d", len(got), size)
 	}
-	waitFor(t, "the proxy's last note", func() bool { return strings.Count(tr.String(), "note: ") == 4 })
+	tr.WaitUntil(t, "four notes", func(written string) bool { return strings.Count(written, "note: ") == 4 })
 	text := tr.String()
 	notes := []string{
 		"note: the client's first bytes are not the HTTP/2 connection preface (",
@@ -301,7 +269,7 @@ func TestForwardGrace(t *testing.T) {
 		<-release
 		return err
 	})
-	var tr syncBuffer
+	var tr testio.Buffer
 	p := startTap(t, ln.Addr().String(), trace.New(&tr, trace.OmitTimes()), 50*time.Millisecond)
 	c, err := net.Dial("tcp", p.addr)
 	if err != nil {
@@ -309,7 +277,7 @@ func TestForwardGrace(t *testing.T) {
 	}
 	c.Write([]byte(http2.ClientPreface))
 	c.Close()
-	waitFor(t, "the grace's end", func() bool { return strings.Contains(tr.String(), "proxy closed it") })
+	tr.WaitFor(t, "proxy closed it")
 	close(release)
 	if err := sawEOF(); err != nil {
 		t.Errorf("the server did not read to the client's end: %v", err)

@@ -4,17 +4,18 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"grpcwire/filespb"
 	"grpcwire/filesvc"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/server"
 )
@@ -164,6 +165,8 @@ func TestExitCodes(t *testing.T) {
 func TestResumePut(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	srv := startServer(t, "")
+	var written testio.Counter // what the server wrote of the upload
+	srv.store.SetWrapWriter(func(f io.Writer) io.Writer { return written.Writer(f) })
 	src := randomFile(t, t.TempDir(), "video.mp4", 8*filesvc.ChunkSize+123, 5)
 	cut := newCutProxy(t, srv.addr, 3*filesvc.ChunkSize, -1)
 	code, _, stderr := cli(t, cut.addr(), false, "put", src)
@@ -174,17 +177,12 @@ func TestResumePut(t *testing.T) {
 		t.Fatalf("an interrupted upload stored a file: %v", err)
 	}
 	// The server writes what it received before the cut, two whole chunks,
-	// as its handler gets to it: poll stat until they are committed.
-	var m []string
-	for deadline := time.Now().Add(testTimeout); ; time.Sleep(5 * time.Millisecond) {
-		code, stdout, stderr := cli(t, srv.addr, false, "stat", "video.mp4")
-		m = regexp.MustCompile(`upload:    (\d+) of (\d+) bytes committed`).FindStringSubmatch(stdout)
-		if code == 0 && m != nil && atoi(t, m[1]) >= 2*filesvc.ChunkSize {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("stat after the cut: exit %d\n%s%s", code, stdout, stderr)
-		}
+	// as its handler gets to it; then stat says so.
+	written.WaitAtLeast(t, 2*filesvc.ChunkSize)
+	code, stdout, stderr := cli(t, srv.addr, false, "stat", "video.mp4")
+	m := regexp.MustCompile(`upload:    (\d+) of (\d+) bytes committed`).FindStringSubmatch(stdout)
+	if code != 0 || m == nil || atoi(t, m[1]) < 2*filesvc.ChunkSize {
+		t.Fatalf("stat after the server wrote %d bytes: exit %d\n%s%s", written.Load(), code, stdout, stderr)
 	}
 	code, _, stderr = cli(t, srv.addr, false, "put", "-resume", src)
 	// The server may still have been writing what it had received when

@@ -99,14 +99,7 @@ func startProxy(t *testing.T, args ...string) *runningProxy {
 // waitTrace waits until the proxy's trace holds want.
 func (p *runningProxy) waitTrace(t *testing.T, want string) {
 	t.Helper()
-	deadline := time.Now().Add(runTimeout)
-	for !strings.Contains(p.stderr.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the proxy's trace does not say %q within %v:\n%s", want, runTimeout, p.stderr.String())
-		}
-		// The trace's text is the only sign; the proxy's goroutines write it.
-		time.Sleep(5 * time.Millisecond)
-	}
+	p.stderr.WaitUntil(t, fmt.Sprintf("a trace saying %q", want), func(written string) bool { return strings.Contains(written, want) })
 }
 
 // writePKI writes the PKI's server certificate and key, and its CA, as PEM

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testio"
+	"grpcwire/internal/testkit/testsvc"
 	pb "grpcwire/interop/grpc_testing"
 )
 
@@ -27,45 +27,14 @@ const (
 	clientRun    = 90 * time.Second
 )
 
-// logBuf keeps the server's log for the test to read while it runs.
-type logBuf struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// waitFor polls the log until it holds want (the server signals nothing
-// else) and fails the test after waitTimeout.
-func (l *logBuf) waitFor(t *testing.T, want string) {
-	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for pause := time.Millisecond; !strings.Contains(l.String(), want); pause = min(2*pause, 50*time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the server's log has no %q within %v:\n%s", want, waitTimeout, l)
-		}
-		time.Sleep(pause)
-	}
-}
-
 // listening is the server's first line.
 var listening = regexp.MustCompile(`^http2-interop-server: listening on (\S+) \(test_case=`)
 
 // start runs the server of testCase on a loopback port and returns its
 // address and log; the test's cleanup stops it as SIGTERM does.
-func start(t *testing.T, testCase string) (string, *logBuf) {
+func start(t *testing.T, testCase string) (string, *testio.Buffer) {
 	t.Helper()
-	log := &logBuf{}
+	log := &testio.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, "127.0.0.1:0", testCase, log) }()
@@ -80,8 +49,7 @@ func start(t *testing.T, testCase string) (string, *logBuf) {
 			t.Errorf("run did not return within %v of the stop", waitTimeout)
 		}
 	})
-	log.waitFor(t, " (test_case="+testCase+")\n")
-	m := listening.FindStringSubmatch(log.String())
+	m := listening.FindStringSubmatch(log.WaitFor(t, " (test_case="+testCase+")"))
 	if m == nil {
 		t.Fatalf("no address in the server's first line:\n%s", log)
 	}
@@ -92,12 +60,7 @@ func start(t *testing.T, testCase string) (string, *logBuf) {
 // preface exchange.
 func rawClient(t *testing.T, addr string) *h2test.Peer {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	p := h2test.NewClient(t, c)
+	p := testsvc.RawClient(t, addr)
 	p.Handshake()
 	return p
 }
@@ -217,7 +180,7 @@ func TestFrames(t *testing.T) {
 		ack()
 		p.ExpectGRPCStatus(1, 0)
 		p.Close()
-		log.waitFor(t, "ping: PASS: connection 1 closed with all of its 4 PINGs acknowledged")
+		log.WaitFor(t, "ping: PASS: connection 1 closed with all of its 4 PINGs acknowledged")
 	})
 	t.Run("ping not acknowledged", func(t *testing.T) {
 		addr, log := start(t, "ping")
@@ -230,7 +193,7 @@ func TestFrames(t *testing.T) {
 			}
 		}
 		p.Close()
-		log.waitFor(t, "ping: FAIL: connection 1 closed with 4 of its 4 PINGs unacknowledged")
+		log.WaitFor(t, "ping: FAIL: connection 1 closed with 4 of its 4 PINGs unacknowledged")
 	})
 	t.Run("max_streams", func(t *testing.T) {
 		addr, log := start(t, "max_streams")
@@ -248,7 +211,7 @@ func TestFrames(t *testing.T) {
 		p.WriteGRPCRequestHeaders(5, "/grpc.testing.TestService/UnaryCall", false)
 		expectResponseHeaders(t, p, 3)
 		p.ExpectRST(5, http2.ErrCodeRefusedStream)
-		log.waitFor(t, "max_streams: FAIL: connection 1: the client opened stream 5 with 1 streams open, over SETTINGS_MAX_CONCURRENT_STREAMS 1")
+		log.WaitFor(t, "max_streams: FAIL: connection 1: the client opened stream 5 with 1 streams open, over SETTINGS_MAX_CONCURRENT_STREAMS 1")
 	})
 }
 
@@ -256,7 +219,7 @@ func TestFrames(t *testing.T) {
 // connection.
 func TestRunErrors(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	if err := run(context.Background(), "127.0.0.1:0", "no_such_case", &logBuf{}); err == nil || !strings.Contains(err.Error(), "the cases are goaway, max_streams, ping, rst_after_data, rst_after_header, rst_during_data") {
+	if err := run(context.Background(), "127.0.0.1:0", "no_such_case", &testio.Buffer{}); err == nil || !strings.Contains(err.Error(), "the cases are goaway, max_streams, ping, rst_after_data, rst_after_header, rst_during_data") {
 		t.Errorf("unknown case: %v", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -264,7 +227,7 @@ func TestRunErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	if err := run(context.Background(), ln.Addr().String(), "ping", &logBuf{}); err == nil || !strings.Contains(err.Error(), "cannot listen") {
+	if err := run(context.Background(), ln.Addr().String(), "ping", &testio.Buffer{}); err == nil || !strings.Contains(err.Error(), "cannot listen") {
 		t.Errorf("port in use: %v", err)
 	}
 }
@@ -307,7 +270,7 @@ func TestInteropClient(t *testing.T) {
 			if err != nil || !strings.Contains(string(out), "interop-client: "+tc.name+" passed") {
 				t.Fatalf("interop-client --test_case=%s: %v\n%s\nserver:\n%s", tc.name, err, out, log)
 			}
-			log.waitFor(t, tc.serverSays)
+			log.WaitFor(t, tc.serverSays)
 			if strings.Contains(log.String(), "FAIL") {
 				t.Errorf("the server's assertions failed:\n%s", log)
 			}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"net/http"
 	"os"
@@ -16,6 +15,7 @@ import (
 
 	"grpcwire/client"
 	"grpcwire/internal/testkit/h2test"
+	"grpcwire/internal/testkit/testio"
 	"grpcwire/interop"
 	"grpcwire/interop/grpc_testing"
 	"grpcwire/wire"
@@ -40,25 +40,6 @@ const testTimeout = 30 * time.Second
 // listening is the line the program prints once it accepts calls.
 var listening = regexp.MustCompile(`^interop-server: listening on (\S+)`)
 
-// lockedBuffer is the program's stderr, written by the exec package's
-// copying goroutine and read by the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // startProgram starts the program with args on a free loopback port and
 // returns its address and a function that stops it with SIGTERM and
 // returns its stderr.
@@ -70,7 +51,7 @@ func startProgram(t *testing.T, args ...string) (addr string, stop func() string
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &lockedBuffer{}
+	stderr := &testio.Buffer{} // written by the exec package's copying goroutine
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

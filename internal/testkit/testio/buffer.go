@@ -1,6 +1,8 @@
-// Package testio holds the one concurrency-safe output buffer of grpcwire's
-// tests: what a connection's goroutines, a logger, a trace or a child
-// process write while the test reads it, and waits for.
+// Package testio holds what grpcwire's tests wait on instead of polling
+// with sleeps: the one concurrency-safe output buffer (Buffer), for what a
+// connection's goroutines, a logger, a trace or a child process write while
+// the test reads it, and a count that goroutines add to (Counter), such as
+// the bytes a server has written. Each wakes its waiters at every change.
 //
 // The package is a test helper: it imports "testing" and is meant to be
 // used only from _test.go files. It depends on the standard library only,
@@ -104,20 +106,38 @@ func (b *Buffer) WaitForPrefix(t testing.TB, prefix string) string {
 // waitLine waits for the first non-empty line that match accepts.
 func (b *Buffer) waitLine(t testing.TB, what string, match func(string) bool) string {
 	t.Helper()
+	var found string
+	b.WaitUntil(t, what, func(written string) bool {
+		for _, line := range strings.Split(written, "\n") {
+			if line != "" && match(line) {
+				found = line
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// WaitUntil waits, up to WaitTimeout, until done holds of everything
+// written so far, and fails the test with what was written otherwise,
+// saying that nothing written is what. It wakes at each Write rather than
+// polling: for conditions a line cannot say, such as how many times
+// something was written.
+func (b *Buffer) WaitUntil(t testing.TB, what string, done func(written string) bool) {
+	t.Helper()
 	timer := time.NewTimer(WaitTimeout)
 	defer timer.Stop()
 	for {
 		changed := b.Changed()
-		for _, line := range strings.Split(b.String(), "\n") {
-			if line != "" && match(line) {
-				return line
-			}
+		if done(b.String()) {
+			return
 		}
 		select {
 		case <-changed:
 		case <-timer.C:
 			t.Fatalf("nothing written within %v is %s; what was written:\n%s", WaitTimeout, what, b.String())
-			return ""
+			return
 		}
 	}
 }
