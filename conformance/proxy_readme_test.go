@@ -1,17 +1,15 @@
 package conformance
 
 import (
-	"bytes"
 	"context"
 	"flag"
-	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"grpcwire/internal/testkit/golden"
 	"grpcwire/internal/testkit/testio"
 	"grpcwire/trace/tracetest"
 )
@@ -21,10 +19,6 @@ var update = flag.Bool("update", false, "rewrite the README's generated proxy tr
 // readmePath is the root module's README, whose proxy block the test
 // checks.
 const readmePath = "../README.md"
-
-// proxyBlock matches the README's generated proxy trace: a marker naming
-// it, the block, and the closing marker.
-var proxyBlock = regexp.MustCompile("(?s)<!-- proxy:([a-z-]+) -->\n(.*?)<!-- /proxy -->")
 
 // shownProxyAddrs are the addresses the README shows: the seed's port for
 // the server, the next for the proxy, a typical client port.
@@ -94,62 +88,6 @@ func grpcGoThroughProxy(t *testing.T) string {
 // TestProxyReadme -update (in conformance) rewrites it.
 func TestProxyReadme(t *testing.T) {
 	checkNoLeaks(t)
-	doc, err := os.ReadFile(readmePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks := map[string]string{"grpc-go": grpcGoThroughProxy(t)}
-	seen := map[string]bool{}
-	var stale []string
-	out := proxyBlock.ReplaceAllFunc(doc, func(m []byte) []byte {
-		sub := proxyBlock.FindSubmatch(m)
-		name := string(sub[1])
-		want, ok := blocks[name]
-		if !ok {
-			t.Errorf("%s: unknown proxy block %q", readmePath, name)
-			return m
-		}
-		seen[name] = true
-		fenced := "```text\n" + want + "```\n"
-		if string(sub[2]) != fenced {
-			stale = append(stale, name)
-		}
-		return []byte("<!-- proxy:" + name + " -->\n" + fenced + "<!-- /proxy -->")
-	})
-	for name := range blocks {
-		if !seen[name] {
-			t.Errorf("%s has no <!-- proxy:%s --> ... <!-- /proxy --> block", readmePath, name)
-		}
-	}
-	if len(stale) == 0 {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(readmePath, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("rewrote the %s blocks of %s", strings.Join(stale, ", "), filepath.Clean(readmePath))
-		return
-	}
-	t.Errorf("the %s proxy blocks of %s are stale: the proxy prints something else now.\n"+
-		"Check the difference, then run (in conformance): go test -run TestProxyReadme -update\n%s",
-		strings.Join(stale, ", "), filepath.Clean(readmePath), firstLineDiff(doc, out))
-}
-
-// firstLineDiff shows the first line where two documents differ.
-func firstLineDiff(a, b []byte) string {
-	al, bl := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
-	for i := range max(len(al), len(bl)) {
-		var x, y []byte
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if !bytes.Equal(x, y) {
-			return fmt.Sprintf("first difference at line %d:\n  now: %s\n want: %s", i+1, x, y)
-		}
-	}
-	return ""
+	golden.Blocks(t, readmePath, "proxy", map[string]string{"grpc-go": "```text\n" + grpcGoThroughProxy(t) + "```\n"}, *update,
+		"(in conformance) go test -run TestProxyReadme -update")
 }

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"grpcwire/client"
+	"grpcwire/internal/testkit/golden"
 	"grpcwire/internal/testkit/h2test"
 	"grpcwire/internal/testkit/testio"
 	"grpcwire/internal/testkit/testsvc"
@@ -169,7 +170,7 @@ func TestForwardMatchesEngine(t *testing.T) {
 	}
 	got, want := frames(proxyTrace.String()), frames(clientTrace.String())
 	if got != want {
-		t.Errorf("the proxy's trace is not the client's:\n%s\nthe proxy's:\n%.3000s", diff(got, want), proxyTrace.String())
+		t.Errorf("the proxy's trace is not the client's:\n%s\nthe proxy's:\n%.3000s", golden.FirstDiff(got, want), proxyTrace.String())
 	}
 	for _, w := range []string{"WINDOW_UPDATE stream=7", "x-bin = AAE\n", "Length-Prefixed-Message Compressed-Flag=0 Message-Length=1048580"} {
 		if !strings.Contains(got, w) {

@@ -2,6 +2,7 @@ package tap_test
 
 import (
 	"bytes"
+	"grpcwire/internal/testkit/golden"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func FuzzFollower(f *testing.F) {
 		whole := follow(fromClient, fromServer, 0)
 		cut := follow(fromClient, fromServer, int(step)+1)
 		if whole != cut {
-			t.Fatalf("cut every %d bytes, the follower tells something else:\n%s", int(step)+1, diff(cut, whole))
+			t.Fatalf("cut every %d bytes, the follower tells something else:\n%s", int(step)+1, golden.FirstDiff(cut, whole))
 		}
 	})
 }
@@ -95,7 +96,7 @@ func FuzzFollowerHeaders(f *testing.F) {
 		}
 		got := follow(c.bytes(), s.bytes(), 0)
 		if got != want.String() {
-			t.Fatalf("the follower decoded other fields:\n%s", diff(got, want.String()))
+			t.Fatalf("the follower decoded other fields:\n%s", golden.FirstDiff(got, want.String()))
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
+	"grpcwire/internal/testkit/golden"
 	"grpcwire/observe"
 	"grpcwire/tap"
 )
@@ -169,28 +170,10 @@ func must(err error) {
 	}
 }
 
-// diff reports the first line where got and want differ.
-func diff(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := range max(len(g), len(w)) {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return fmt.Sprintf("first difference at line %d:\n got: %s\nwant: %s", i+1, gl, wl)
-		}
-	}
-	return "no line differs"
-}
-
 // checkSame fails t unless got is want.
 func checkSame(t *testing.T, what, got, want string) {
 	t.Helper()
 	if got != want {
-		t.Errorf("%s:\n%s\n%s", what, got, diff(got, want))
+		t.Errorf("%s:\n%s\n%s", what, got, golden.FirstDiff(got, want))
 	}
 }

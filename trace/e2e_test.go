@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"grpcwire/client"
+	"grpcwire/internal/testkit/golden"
 	"grpcwire/internal/testkit/h2test"
 	"grpcwire/internal/testkit/testio"
 	"grpcwire/internal/testkit/testsvc"
@@ -102,7 +103,7 @@ func TestSeedCallsTraced(t *testing.T) {
 		{"server", st, 5, serverError},
 	} {
 		if got := tracetest.Stream(tt.trace, 1, tt.stream); got != tt.want {
-			t.Errorf("%s side, stream %d:\n%s\n%s\nwhole trace:\n%s", tt.side, tt.stream, got, diffLines(got, tt.want), tt.trace)
+			t.Errorf("%s side, stream %d:\n%s\n%s\nwhole trace:\n%s", tt.side, tt.stream, got, golden.FirstDiff(got, tt.want), tt.trace)
 		}
 	}
 

@@ -1,6 +1,7 @@
 package trace_test
 
 import (
+	"grpcwire/internal/testkit/golden"
 	"grpcwire/observe"
 	"strings"
 	"testing"
@@ -102,7 +103,7 @@ func TestFrameDetail(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := frames(t, nil, tt.ev); got != tt.want {
-				t.Errorf("got:\n%s\nwant:\n%s\n%s", got, tt.want, diffLines(got, tt.want))
+				t.Errorf("got:\n%s\nwant:\n%s\n%s", got, tt.want, golden.FirstDiff(got, tt.want))
 			}
 		})
 	}

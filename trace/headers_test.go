@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/net/http2"
 
+	"grpcwire/internal/testkit/golden"
 	"grpcwire/observe"
 	"grpcwire/trace"
 )
@@ -73,7 +74,7 @@ func TestHeaderFields(t *testing.T) {
 		"      odd = <redacted, 3 bytes>\n" +
 		"      padded = <redacted, 3 bytes>\n"
 	if got := frames(t, nil, ev()); got != redacted {
-		t.Errorf("redacted:\n%s\n%s", got, diffLines(got, redacted))
+		t.Errorf("redacted:\n%s\n%s", got, golden.FirstDiff(got, redacted))
 	}
 	shown := "" +
 		"c1 -> HEADERS       stream=1 flags=END_HEADERS len=10  # Request-Headers\n" +
@@ -87,7 +88,7 @@ func TestHeaderFields(t *testing.T) {
 		"      odd = \"a\\x01b\"\n" +
 		"      padded = \" x \"\n"
 	if got := frames(t, []trace.Option{trace.ShowValues()}, ev()); got != shown {
-		t.Errorf("with ShowValues:\n%s\n%s", got, diffLines(got, shown))
+		t.Errorf("with ShowValues:\n%s\n%s", got, golden.FirstDiff(got, shown))
 	}
 
 	trailers := headersEv(false, 1, http2.FlagHeadersEndStream,
@@ -103,7 +104,7 @@ func TestHeaderFields(t *testing.T) {
 		"      grpc-status-details-bin = CAMSEW5hbWU\n" +
 		"      weird-status = <redacted, 1 bytes>\n"
 	if got := frames(t, nil, trailers); got != want {
-		t.Errorf("trailers:\n%s\n%s", got, diffLines(got, want))
+		t.Errorf("trailers:\n%s\n%s", got, golden.FirstDiff(got, want))
 	}
 
 	odd := headersEv(false, 1, http2.FlagHeadersEndStream, "grpc-status", "01", "grpc-message", "plain", "grpc-timeout", "forever")
@@ -113,7 +114,7 @@ func TestHeaderFields(t *testing.T) {
 		"      grpc-message = plain\n" +
 		"      grpc-timeout = forever  # not a valid grpc-timeout\n"
 	if got := frames(t, nil, odd); got != want {
-		t.Errorf("malformed values:\n%s\n%s", got, diffLines(got, want))
+		t.Errorf("malformed values:\n%s\n%s", got, golden.FirstDiff(got, want))
 	}
 }
 

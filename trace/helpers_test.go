@@ -2,7 +2,6 @@ package trace_test
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -92,23 +91,4 @@ func marshal(t testing.TB, m proto.Message) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// diffLines reports the first line where got and want differ, for readable
-// failures of whole-trace comparisons.
-func diffLines(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := 0; i < max(len(g), len(w)); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return fmt.Sprintf("first difference at line %d:\n got: %q\nwant: %q", i+1, gl, wl)
-		}
-	}
-	return "no line differs"
 }

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"grpcwire/internal/testkit/golden"
 	"grpcwire/trace"
 )
 
@@ -47,7 +48,7 @@ func TestHTMLGolden(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("the page is not %s:\n%s\nLook at it in a browser, then run: go test ./trace -run TestHTMLGolden -update",
-			goldenPage, diffLines(string(got), string(want)))
+			goldenPage, golden.FirstDiff(string(got), string(want)))
 	}
 }
 

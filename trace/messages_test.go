@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"grpcwire/framing"
+	"grpcwire/internal/testkit/golden"
 	"grpcwire/observe"
 	"grpcwire/trace"
 	"grpcwire/userspb"
@@ -304,7 +305,7 @@ func TestMessages(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := streamTrace(t, tt.opts, tt.method, tt.events...)
 			if !strings.Contains(got, tt.want) {
-				t.Errorf("got:\n%s\nwant it to contain:\n%s\n%s", got, tt.want, diffLines(got, tt.want))
+				t.Errorf("got:\n%s\nwant it to contain:\n%s\n%s", got, tt.want, golden.FirstDiff(got, tt.want))
 			}
 		})
 	}

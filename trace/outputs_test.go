@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"grpcwire/internal/testkit/golden"
 	"grpcwire/observe"
 	"grpcwire/trace"
 	"grpcwire/trace/tracetest"
@@ -100,7 +101,7 @@ func TestProxySide(t *testing.T) {
 		"        }\n" +
 		"c1 note: two lines\n"
 	if got := buf.String(); got != want {
-		t.Errorf("%s\n%s", got, diffLines(got, want))
+		t.Errorf("%s\n%s", got, golden.FirstDiff(got, want))
 	}
 }
 

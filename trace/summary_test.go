@@ -9,6 +9,7 @@ import (
 	"golang.org/x/net/http2"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"grpcwire/internal/testkit/golden"
 	"grpcwire/observe"
 	"grpcwire/trace"
 )
@@ -62,7 +63,7 @@ c1 -> DATA          stream=1 flags=END_STREAM len=10  # EOS
         its 5 bytes: 0a 03 65 6e 64
 `
 	if got != want {
-		t.Errorf("summarised trace:\n%s\n%s", got, diffLines(got, want))
+		t.Errorf("summarised trace:\n%s\n%s", got, golden.FirstDiff(got, want))
 	}
 	// Without the option every frame is shown, and the messages are
 	// reassembled the same.

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"flag"
-	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"grpcwire/internal/testkit/golden"
 	"grpcwire/trace/tracetest"
 )
 
@@ -17,10 +14,6 @@ var update = flag.Bool("update", false, "rewrite the trace blocks of the README'
 
 // readmePath is the README, whose generated blocks the test checks.
 const readmePath = "../../README.md"
-
-// traceBlock matches one generated block: a marker naming it, the block,
-// and the closing marker.
-var traceBlock = regexp.MustCompile("(?s)<!-- trace:([a-z-]+) -->\n(.*?)<!-- /trace -->")
 
 // connAddrs matches the two addresses of a connection line, which vary from
 // run to run; the walk-through shows the seed's server port and a typical
@@ -70,65 +63,9 @@ func walkThroughTraces(t *testing.T) map[string]string {
 // over the wire") is not what the programs print now. go test -run
 // TestSeedReadme -update rewrites the blocks.
 func TestSeedReadme(t *testing.T) {
-	path := readmePath
-	doc, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	blocks := map[string]string{}
+	for name, trace := range walkThroughTraces(t) {
+		blocks[name] = "```text\n" + trace + "```\n"
 	}
-	blocks := walkThroughTraces(t)
-
-	seen := map[string]bool{}
-	var stale []string
-	out := traceBlock.ReplaceAllFunc(doc, func(m []byte) []byte {
-		sub := traceBlock.FindSubmatch(m)
-		name := string(sub[1])
-		want, ok := blocks[name]
-		if !ok {
-			t.Errorf("%s: unknown trace block %q; the blocks are connection, createuser, getusers and error", path, name)
-			return m
-		}
-		seen[name] = true
-		fenced := "```text\n" + want + "```\n"
-		if string(sub[2]) != fenced {
-			stale = append(stale, name)
-		}
-		return []byte("<!-- trace:" + name + " -->\n" + fenced + "<!-- /trace -->")
-	})
-	for name := range blocks {
-		if !seen[name] {
-			t.Errorf("%s has no <!-- trace:%s --> ... <!-- /trace --> block", path, name)
-		}
-	}
-	if len(stale) == 0 {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(path, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("rewrote the %s blocks of %s", strings.Join(stale, ", "), filepath.Clean(path))
-		return
-	}
-	t.Errorf("the %s trace blocks of %s are stale: the programs print something else now.\n"+
-		"Check the difference, then run: go test ./cmd/demo -run TestSeedReadme -update\n%s",
-		strings.Join(stale, ", "), filepath.Clean(path), firstDiff(doc, out))
-}
-
-// firstDiff shows the first line where the document and its regenerated
-// form differ.
-func firstDiff(a, b []byte) string {
-	al, bl := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
-	for i := range max(len(al), len(bl)) {
-		var x, y []byte
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if !bytes.Equal(x, y) {
-			return fmt.Sprintf("first difference at line %d:\n  now: %s\n want: %s", i+1, x, y)
-		}
-	}
-	return ""
+	golden.Blocks(t, readmePath, "trace", blocks, *update, "go test ./cmd/demo -run TestSeedReadme -update")
 }

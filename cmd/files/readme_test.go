@@ -5,11 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +19,7 @@ import (
 	"grpcwire/filespb"
 	"grpcwire/filesvc"
 	"grpcwire/framing"
+	"grpcwire/internal/testkit/golden"
 	"grpcwire/internal/testkit/testio"
 	"grpcwire/observe"
 	"grpcwire/trace"
@@ -34,9 +31,6 @@ var update = flag.Bool("update", false, "rewrite the README's trace of a large u
 // readmePath is the README, whose "Moving a large file" trace the test
 // checks.
 const readmePath = "../../README.md"
-
-// filesTraceBlock matches the generated block: its markers and the block.
-var filesTraceBlock = regexp.MustCompile("(?s)<!-- files-trace:upload -->\n(.*?)<!-- /files-trace -->")
 
 // Timing of the slow disk the README's upload writes to: the server starts
 // writing an upload startDelay after its header came, and each chunk takes
@@ -229,53 +223,15 @@ func excerpt(t *testing.T, whole string) string {
 // ("Moving a large file") is not what the command prints today. go test
 // -run TestReadmeUploadTrace -update rewrites it.
 func TestReadmeUploadTrace(t *testing.T) {
-	doc, err := os.ReadFile(readmePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := filesTraceBlock.FindSubmatch(doc)
-	if m == nil {
-		t.Fatalf("%s has no <!-- files-trace:upload --> ... <!-- /files-trace --> block", readmePath)
-	}
+	shown := golden.Block(t, readmePath, "files-trace", "upload")
 	// The trace is the same on every run unless a loaded machine stalls
 	// the sender for longer than chunkDelay; a second run settles that.
 	var want string
 	for attempt := range 2 {
 		want = "```text\n" + excerpt(t, uploadTrace(t)) + "```\n"
-		if string(m[1]) == want || attempt == 1 || *update {
+		if shown == want || attempt == 1 || *update {
 			break
 		}
 	}
-	if string(m[1]) == want {
-		return
-	}
-	if *update {
-		out := filesTraceBlock.ReplaceAll(doc, []byte("<!-- files-trace:upload -->\n"+strings.ReplaceAll(want, "$", "$$")+"<!-- /files-trace -->"))
-		if err := os.WriteFile(readmePath, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("rewrote the upload trace of %s", filepath.Clean(readmePath))
-		return
-	}
-	t.Errorf("the upload trace of %s is stale: the command prints something else now.\n"+
-		"Check the difference, then run: go test ./cmd/files -run TestReadmeUploadTrace -update\n%s",
-		filepath.Clean(readmePath), firstDiff(string(m[1]), want))
-}
-
-// firstDiff shows the first line where two texts differ.
-func firstDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := range max(len(al), len(bl)) {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			return "first difference at line " + strconv.Itoa(i+1) + ":\n  README: " + x + "\n     now: " + y
-		}
-	}
-	return ""
+	golden.Blocks(t, readmePath, "files-trace", map[string]string{"upload": want}, *update, "go test ./cmd/files -run TestReadmeUploadTrace -update")
 }

@@ -2,11 +2,9 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -15,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"grpcwire/internal/testkit/golden"
 	"grpcwire/internal/testkit/h2test"
 	"grpcwire/trace/tracetest"
 )
@@ -23,10 +22,6 @@ var update = flag.Bool("update", false, "rewrite the generated sessions of the R
 
 // readmePath is the README, whose generated blocks the test checks.
 const readmePath = "../../README.md"
-
-// cliBlock matches one generated session: a marker naming it, the session,
-// and the closing marker.
-var cliBlock = regexp.MustCompile("(?s)<!-- cli:([a-z-]+) -->\n(.*?)<!-- /cli -->")
 
 // shownAddr is the server's address in the README's commands: the seed's
 // port, where "go run ./cmd/users-server" listens.
@@ -59,51 +54,13 @@ var sessions = []session{
 // -run TestCLIReadme -update rewrites the sessions.
 func TestCLIReadme(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	path := readmePath
-	doc, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	addr := startUsersServer(t)
 
 	blocks := map[string]string{}
 	for _, s := range sessions {
 		blocks[s.name] = renderSession(t, s, addr)
 	}
-	seen := map[string]bool{}
-	var stale []string
-	out := cliBlock.ReplaceAllFunc(doc, func(m []byte) []byte {
-		sub := cliBlock.FindSubmatch(m)
-		name := string(sub[1])
-		want, ok := blocks[name]
-		if !ok {
-			t.Errorf("%s: unknown session %q", path, name)
-			return m
-		}
-		seen[name] = true
-		if string(sub[2]) != want {
-			stale = append(stale, name)
-		}
-		return []byte("<!-- cli:" + name + " -->\n" + want + "<!-- /cli -->")
-	})
-	for _, s := range sessions {
-		if !seen[s.name] {
-			t.Errorf("%s has no <!-- cli:%s --> ... <!-- /cli --> session", path, s.name)
-		}
-	}
-	if len(stale) == 0 {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(path, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("rewrote the %s sessions of %s", strings.Join(stale, ", "), filepath.Clean(path))
-		return
-	}
-	t.Errorf("the %s sessions of %s are stale: the command prints something else now.\n"+
-		"Check the difference, then run (in cmd/grpcwire): go test -run TestCLIReadme -update\n%s",
-		strings.Join(stale, ", "), filepath.Clean(path), firstDiff(doc, out))
+	golden.Blocks(t, readmePath, "cli", blocks, *update, "(in cmd/grpcwire) go test -run TestCLIReadme -update")
 }
 
 // renderSession runs one session against the server at addr and writes it
@@ -193,25 +150,6 @@ func shellQuote(args []string) string {
 		}
 	}
 	return strings.Join(q, " ")
-}
-
-// firstDiff shows the first line where the document and its regenerated
-// form differ.
-func firstDiff(a, b []byte) string {
-	al, bl := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
-	for i := range max(len(al), len(bl)) {
-		var x, y []byte
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if !bytes.Equal(x, y) {
-			return fmt.Sprintf("first difference at line %d:\n  now: %s\n want: %s", i+1, x, y)
-		}
-	}
-	return ""
 }
 
 // Bounds on the seed's server that the README test runs.
