@@ -73,7 +73,7 @@ func TestPickFirstIsTheDefault(t *testing.T) {
 func TestPickFirstMovesOn(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	bs := startBackends(t, 2, backendOpts{})
-	target := "ipv4:" + closedPortAddr(t) + "," + bs[0].addr + "," + bs[1].addr
+	target := "ipv4:" + testsvc.ClosedAddr(t) + "," + bs[0].addr + "," + bs[1].addr
 	cc := testsvc.Dial(t, target, fastBackoff, client.WithServiceConfig(`{"loadBalancingConfig": [{"pick_first": {}}]}`))
 	ctx, cancel := context.WithTimeout(context.Background(), testsvc.Timeout)
 	defer cancel()

@@ -42,7 +42,7 @@ func TestConnectErrorsInPlainWords(t *testing.T) {
 	}{
 		{
 			name:   "connection refused",
-			target: closedPortAddr,
+			target: func(t *testing.T) string { return testsvc.ClosedAddr(t) },
 			reason: client.ReasonRefused,
 			want:   []string{"connection refused", "no server is listening"},
 		},
@@ -139,7 +139,7 @@ func TestConnectErrorsInPlainWords(t *testing.T) {
 // made, not only that time ran out.
 func TestWaitReadyDeadlineSaysWhy(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	cc := testsvc.Dial(t, closedPortAddr(t), client.WithBackoff(client.Backoff{
+	cc := testsvc.Dial(t, testsvc.ClosedAddr(t), client.WithBackoff(client.Backoff{
 		BaseDelay: 5 * time.Millisecond, Multiplier: 1, MaxDelay: 5 * time.Millisecond}))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -151,18 +151,6 @@ func TestWaitReadyDeadlineSaysWhy(t *testing.T) {
 	if ce := client.ConnectErrorOf(err); ce == nil || ce.Reason != client.ReasonRefused {
 		t.Errorf("ConnectErrorOf(%v) = %v, want the refused attempt", err, ce)
 	}
-}
-
-// closedPortAddr returns a loopback address nobody listens on.
-func closedPortAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // cleartextServer serves the test service without TLS.

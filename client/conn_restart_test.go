@@ -60,7 +60,7 @@ func TestWaitReadyLoopback(t *testing.T) {
 		t.Fatalf("WaitReady with a server: %v", err)
 	}
 
-	addr = closedPortAddr(t)
+	addr = testsvc.ClosedAddr(t)
 	refused := make(chan struct{}) // closed at the first failed attempt
 	var once sync.Once
 	cc = testsvc.Dial(t, addr, fastBackoff, client.WithDialer(func(ctx context.Context, addr string) (net.Conn, error) {

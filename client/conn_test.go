@@ -14,24 +14,12 @@ import (
 	"grpcwire/wire"
 )
 
-// closedPort returns a loopback address nobody listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // TestUnavailableWithoutServer: with no server listening a call fails fast
 // with UNAVAILABLE saying why; with WaitForReady it waits and fails at its
 // deadline instead.
 func TestUnavailableWithoutServer(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	cc := testsvc.Dial(t, closedPort(t))
+	cc := testsvc.Dial(t, testsvc.ClosedAddr(t))
 	start := time.Now()
 	_, err := echo(context.Background(), cc, "x")
 	wantStatus(t, err, wire.Unavailable, "connection refused")

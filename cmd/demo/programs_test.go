@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"grpcwire/internal/testkit/testio"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/wire"
 )
 
@@ -89,18 +89,6 @@ func runClient(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, o.String(), e.String()
 }
 
-// freeAddr returns a loopback address nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // TestDemo runs the one-command demo: it must print exactly the seed's
 // client output, and show the server's metadata line on stderr.
 func TestDemo(t *testing.T) {
@@ -161,7 +149,7 @@ func TestClientErrorCall(t *testing.T) {
 // the seed's message and status 1, then says why and what to try.
 func TestClientNotReady(t *testing.T) {
 	start := time.Now()
-	addr := freeAddr(t)
+	addr := testsvc.ClosedAddr(t)
 	code, stdout, stderr := runClient(t, "-addr", addr, "-wait", "300ms")
 	want := "Error connecting to server\nusers-client: connection refused by " + addr + ": no server is listening there: "
 	if code != 1 || stdout != "" || !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, "\nusers-client: is users-server running") {
@@ -175,7 +163,7 @@ func TestClientNotReady(t *testing.T) {
 // TestClientWaitsForServer: a client started before its server waits for it
 // (the seed's channel_ready_future) and then makes its calls.
 func TestClientWaitsForServer(t *testing.T) {
-	addr := freeAddr(t)
+	addr := testsvc.ClosedAddr(t)
 	type result struct {
 		code           int
 		stdout, stderr string

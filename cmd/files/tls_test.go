@@ -72,12 +72,7 @@ func TestTLS(t *testing.T) {
 // naming a Go API.
 func TestConnectHints(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := ln.Addr().String()
-	ln.Close()
+	refused := testsvc.ClosedAddr(t)
 	clear := startServer(t, "").addr
 	tlsAddr := startServer(t, "", tlsServerOption(t)).addr
 	ca := testsvc.CertFile(t, "ca.pem")

@@ -272,12 +272,7 @@ func TestCheckFindsDeviations(t *testing.T) {
 // reached exit with 2 and say what is wrong.
 func TestCheckUsage(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := ln.Addr().String()
-	ln.Close()
+	closed := testsvc.ClosedAddr(t)
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -92,12 +91,7 @@ func TestConnectHints(t *testing.T) {
 		t.Fatal(err)
 	}
 	tlsAddr := startInterop(t, false, server.TLS(cfg))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := ln.Addr().String()
-	ln.Close()
+	refused := testsvc.ClosedAddr(t)
 	ca := testsvc.CertFile(t, "ca.pem")
 
 	for _, tc := range []struct {

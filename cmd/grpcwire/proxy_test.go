@@ -478,12 +478,7 @@ func TestProxyGarbage(t *testing.T) {
 // goes on.
 func TestProxyTargetDown(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	down := ln.Addr().String()
-	ln.Close()
+	down := testsvc.ClosedAddr(t)
 	p := startProxy(t, "-plaintext", "-trace-times=false", down)
 	for range 2 {
 		c, err := net.Dial("tcp", p.addr)

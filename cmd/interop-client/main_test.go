@@ -71,12 +71,7 @@ func startInterop(t *testing.T, useTLS bool) string {
 // interop flags, never a Go API name.
 func TestConnectHints(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := ln.Addr().String()
-	ln.Close()
+	refused := testsvc.ClosedAddr(t)
 	clear := startInterop(t, false)
 	tlsAddr := startInterop(t, true)
 	port := func(addr string) string {

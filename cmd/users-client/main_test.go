@@ -109,12 +109,7 @@ func TestSeedCalls(t *testing.T) {
 
 func TestNotReady(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := testsvc.ClosedAddr(t)
 	cfg := testConfig(addr)
 	cfg.wait = 200 * time.Millisecond
 	stdout, _, err := runClient(t, cfg)
@@ -204,12 +199,7 @@ func TestTLSFlags(t *testing.T) {
 // then what to change in this program's flags (never a Go API name).
 func TestConnectHints(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := ln.Addr().String()
-	ln.Close()
+	refused := testsvc.ClosedAddr(t)
 	_, clear := startSeedServer(t)
 	tlsAddr := startTLSSeedServer(t)
 	for _, tc := range []struct {

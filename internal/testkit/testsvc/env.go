@@ -180,3 +180,17 @@ func Unmarshal(t testing.TB, b []byte, m proto.Message) {
 		t.Fatalf("testsvc: parsing %d bytes as %T: %v", len(b), m, err)
 	}
 }
+
+// ClosedAddr returns a loopback address that nothing listens on (a port
+// that was just listened on and closed), for tests of connections that are
+// refused.
+func ClosedAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testsvc: listening on 127.0.0.1: %v", err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
