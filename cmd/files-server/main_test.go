@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,23 +38,8 @@ func startProgram(t *testing.T, args ...string) (addr string, stderr *testio.Buf
 		t.Fatal(err)
 	}
 	stderr = &testio.Buffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, stderr) }()
+	stop, _ = testsvc.Background(t, func(ctx context.Context) error { return run(ctx, cfg, stderr) })
 	addr = stderr.WaitForPrefix(t, "files-server: listening on ")
-	var once sync.Once
-	stop = func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case err = <-done:
-			case <-time.After(testTimeout):
-				t.Fatalf("run did not return within %v of the interrupt", testTimeout)
-			}
-		})
-		return err
-	}
-	t.Cleanup(func() { stop() })
 	return addr, stderr, stop
 }
 

@@ -64,31 +64,16 @@ func (w *listenWatcher) Write(p []byte) (int, error) {
 // test ends (or stop is called), and returns once it listens.
 func startProxy(t *testing.T, args ...string) *runningProxy {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &listenWatcher{addr: make(chan string, 1)}
 	p := &runningProxy{stdout: &testio.Buffer{}}
-	code := make(chan int, 1)
-	go func() {
-		code <- run(ctx, append([]string{"proxy", "-listen", "127.0.0.1:0"}, args...), &stdio{in: strings.NewReader(""), out: p.stdout, err: stderr})
-	}()
-	var once sync.Once
-	exit := -1
-	p.stop = func() int {
-		once.Do(func() {
-			cancel()
-			select {
-			case exit = <-code:
-			case <-time.After(runTimeout):
-				t.Errorf("the proxy did not stop within %v:\n%s", runTimeout, stderr.String())
-			}
-		})
-		return exit
-	}
-	t.Cleanup(func() { p.stop() })
+	stop, ended := testsvc.Background(t, func(ctx context.Context) int {
+		return run(ctx, append([]string{"proxy", "-listen", "127.0.0.1:0"}, args...), &stdio{in: strings.NewReader(""), out: p.stdout, err: stderr})
+	})
+	p.stop = stop
 	select {
 	case p.addr = <-stderr.addr:
-	case c := <-code:
-		t.Fatalf("the proxy exited with %d before listening:\n%s", c, stderr.String())
+	case <-ended:
+		t.Fatalf("the proxy exited with %d before listening:\n%s", stop(), stderr.String())
 	case <-time.After(runTimeout):
 		t.Fatalf("the proxy did not listen within %v:\n%s", runTimeout, stderr.String())
 	}

@@ -22,7 +22,6 @@ import (
 
 // Bounds of these tests: generous, for a loaded machine.
 const (
-	waitTimeout  = 20 * time.Second
 	buildTimeout = 5 * time.Minute
 	clientRun    = 90 * time.Second
 )
@@ -35,18 +34,10 @@ var listening = regexp.MustCompile(`^http2-interop-server: listening on (\S+) \(
 func start(t *testing.T, testCase string) (string, *testio.Buffer) {
 	t.Helper()
 	log := &testio.Buffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, "127.0.0.1:0", testCase, log) }()
+	stop, _ := testsvc.Background(t, func(ctx context.Context) error { return run(ctx, "127.0.0.1:0", testCase, log) })
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
-			}
-		case <-time.After(waitTimeout):
-			t.Errorf("run did not return within %v of the stop", waitTimeout)
+		if err := stop(); err != nil {
+			t.Errorf("run: %v", err)
 		}
 	})
 	m := listening.FindStringSubmatch(log.WaitFor(t, " (test_case="+testCase+")"))

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,24 +33,8 @@ func startServer(t *testing.T, cfg config) (addr string, stdout, stderr *testio.
 	t.Helper()
 	cfg.addr = "127.0.0.1:0"
 	stdout, stderr = &testio.Buffer{}, &testio.Buffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, stdout, stderr) }()
+	stop, _ = testsvc.Background(t, func(ctx context.Context) error { return run(ctx, cfg, stdout, stderr) })
 	addr = stderr.WaitForPrefix(t, "users-server: listening on ")
-	var once sync.Once
-	var err error
-	stop = func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case err = <-done:
-			case <-time.After(testTimeout):
-				t.Fatalf("run did not return within %v of the interrupt", testTimeout)
-			}
-		})
-		return err
-	}
-	t.Cleanup(func() { stop() })
 	return addr, stdout, stderr, stop
 }
 
@@ -305,9 +288,7 @@ func TestUnixSocket(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	sock := "unix:" + filepath.Join(t.TempDir(), "users.sock")
 	stdout, stderr := &testio.Buffer{}, &testio.Buffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, config{addr: sock}, stdout, stderr) }()
+	stop, _ := testsvc.Background(t, func(ctx context.Context) error { return run(ctx, config{addr: sock}, stdout, stderr) })
 	if addr := stderr.WaitForPrefix(t, "users-server: listening on "); addr != sock {
 		t.Errorf("listening on %q, want %q", addr, sock)
 	}
@@ -317,8 +298,7 @@ func TestUnixSocket(t *testing.T) {
 	if res, err := users.CreateUser(rctx, &userspb.CreateUserRequest{Username: "tom"}); err != nil || res.GetUser().GetUserId() != 1 {
 		t.Errorf("CreateUser over %s: %v, %v", sock, res, err)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("run: %v", err)
 	}
 }

@@ -194,3 +194,42 @@ func ClosedAddr(t testing.TB) string {
 	ln.Close()
 	return addr
 }
+
+// StopTimeout bounds how long Background's stop waits for the run to
+// return: above the 10 s grace period the programs give calls in flight
+// when they are interrupted, so that a graceful stop that uses all of it
+// still ends in time.
+const StopTimeout = 20 * time.Second
+
+// Background runs f on a new goroutine with a context that stop cancels,
+// as Ctrl-C stops a program's run function, for tests of programs run in
+// the test's process. stop cancels the context, waits up to StopTimeout
+// for f's result and returns it (the zero T, and a failed test, if f did
+// not return); only the first call waits, later ones return the same
+// result, and the test's cleanup calls it too. ended is closed once f has
+// returned, for waits that must notice a run that ended by itself.
+func Background[T any](t testing.TB, f func(ctx context.Context) T) (stop func() T, ended <-chan struct{}) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	var result T
+	go func() {
+		defer close(done)
+		result = f(ctx)
+	}()
+	var once sync.Once
+	var got T
+	stop = func() T {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+				got = result
+			case <-time.After(StopTimeout):
+				t.Errorf("testsvc: the run did not return within %v of its context's end", StopTimeout)
+			}
+		})
+		return got
+	}
+	t.Cleanup(func() { stop() })
+	return stop, done
+}
