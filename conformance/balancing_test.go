@@ -440,8 +440,8 @@ func TestGrpcGoOverUnixSockets(t *testing.T) {
 	if _, addr := startUsersServer(t, bins["users-server"], "-addr", usersSock); addr != usersSock {
 		t.Errorf("users-server says it listens on %q, want %s", addr, usersSock)
 	}
-	if got := seedClientGrpcGo(t, usersSock); got != usersSeedOutput {
-		t.Errorf("grpc-go's seed calls to users-server over %s printed:\n%s\nwant:\n%s", usersSock, got, usersSeedOutput)
+	if got := seedClientGrpcGo(t, usersSock); got != testsvc.SeedOutput {
+		t.Errorf("grpc-go's seed calls to users-server over %s printed:\n%s\nwant:\n%s", usersSock, got, testsvc.SeedOutput)
 	}
 
 	sock := "unix:" + filepath.Join(t.TempDir(), "interop.sock")

@@ -27,23 +27,10 @@ import (
 	"google.golang.org/grpc/status"
 
 	"grpcwire/internal/pbtext"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/userspb"
 	"grpcwire/wire"
 )
-
-// usersSeedOutput is what the seed's Python client prints, byte for byte.
-const usersSeedOutput = `User created: tom
-user {
-  username: "alexa"
-  user_id: 1
-}
-
-user {
-  username: "christie"
-  user_id: 1
-}
-
-`
 
 // usersGrpcGo is a grpc-go implementation of users.Users that behaves as
 // the seed's server, recording the metadata of each CreateUser.
@@ -145,7 +132,7 @@ func TestUsersClientAgainstGrpcGo(t *testing.T) {
 	})
 
 	code, stdout, stderr := runSplit(t, bin, "-addr", ln.Addr().String())
-	if code != 0 || stdout != usersSeedOutput || stderr != "" {
+	if code != 0 || stdout != testsvc.SeedOutput || stderr != "" {
 		t.Fatalf("users-client against grpc-go: exit %d\nstdout:\n%s\nstderr:\n%s\nwant exit 0, the seed's output and nothing on stderr", code, stdout, stderr)
 	}
 	mds := impl.metadata()
@@ -161,7 +148,7 @@ func TestUsersClientAgainstGrpcGo(t *testing.T) {
 
 	// The trace of grpc-go's responses, decoded by the client.
 	code, stdout, stderr = runSplit(t, bin, "-addr", ln.Addr().String(), "-trace", "-trace-times=false")
-	if code != 0 || stdout != usersSeedOutput {
+	if code != 0 || stdout != testsvc.SeedOutput {
 		t.Fatalf("users-client -trace against grpc-go: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	for _, want := range []string{
@@ -246,8 +233,8 @@ func TestGrpcGoClientAgainstUsersServer(t *testing.T) {
 	bin := buildGrpcwire(t, "users-server")["users-server"]
 	p, addr := startUsersServer(t, bin, "-trace", "-trace-times=false")
 
-	if got := seedClientGrpcGo(t, addr); got != usersSeedOutput {
-		t.Errorf("grpc-go client against users-server printed:\n%s\nwant:\n%s", got, usersSeedOutput)
+	if got := seedClientGrpcGo(t, addr); got != testsvc.SeedOutput {
+		t.Errorf("grpc-go client against users-server printed:\n%s\nwant:\n%s", got, testsvc.SeedOutput)
 	}
 
 	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))

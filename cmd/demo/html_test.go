@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"grpcwire/internal/testkit/testio"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/trace/tracetest"
 )
 
@@ -23,7 +24,7 @@ func TestHTMLTrace(t *testing.T) {
 	serverPage, clientPage, demoPage := filepath.Join(dir, "server.html"), filepath.Join(dir, "client.html"), filepath.Join(dir, "demo.html")
 	srv, _ := startServer(t, "-html", serverPage)
 	code, stdout, stderr := runClient(t, "-addr", srv.Addr, "-trace", "-trace-times=false", "-html", clientPage)
-	if code != 0 || stdout != seedOutput {
+	if code != 0 || stdout != testsvc.SeedOutput {
 		t.Fatalf("users-client -trace -html: exit %d, stdout:\n%s", code, stdout)
 	}
 	frames := 0

@@ -14,20 +14,6 @@ import (
 	"grpcwire/wire"
 )
 
-// seedOutput is what the seed's Python client prints, byte for byte.
-const seedOutput = `User created: tom
-user {
-  username: "alexa"
-  user_id: 1
-}
-
-user {
-  username: "christie"
-  user_id: 1
-}
-
-`
-
 // seedMetadataLine is what users-server prints for the seed client's
 // CreateUser when users-client makes it.
 const seedMetadataLine = "{'user-agent': '" + wire.UserAgent + "', 'ip': '127.0.0.1'}\n"
@@ -99,8 +85,8 @@ func TestDemo(t *testing.T) {
 	if err != nil || code != 0 {
 		t.Fatalf("demo: code %d, error %v; stderr:\n%s", code, err, stderr.String())
 	}
-	if stdout.String() != seedOutput {
-		t.Errorf("demo printed:\n%s\nwant the seed's output:\n%s", stdout.String(), seedOutput)
+	if stdout.String() != testsvc.SeedOutput {
+		t.Errorf("demo printed:\n%s\nwant the seed's output:\n%s", stdout.String(), testsvc.SeedOutput)
 	}
 	for _, want := range []string{"[server] " + seedMetadataLine, "[server] users-server: listening on 127.0.0.1:", "demo: stopping users-server\n"} {
 		if !strings.Contains(stderr.String(), want) {
@@ -118,8 +104,8 @@ func TestProgramsAgainstEachOther(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("users-client exited %d; stderr:\n%s", code, stderr)
 	}
-	if stdout != seedOutput {
-		t.Errorf("users-client printed:\n%s\nwant:\n%s", stdout, seedOutput)
+	if stdout != testsvc.SeedOutput {
+		t.Errorf("users-client printed:\n%s\nwant:\n%s", stdout, testsvc.SeedOutput)
 	}
 	if stderr != "" {
 		t.Errorf("users-client wrote to stderr:\n%s", stderr)
@@ -181,7 +167,7 @@ func TestClientWaitsForServer(t *testing.T) {
 	}()
 	startServer(t, "-addr", addr) // the last -addr wins
 	r := <-done
-	if r.code != 0 || r.stdout != seedOutput {
+	if r.code != 0 || r.stdout != testsvc.SeedOutput {
 		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s\nwant 0 and the seed's output", r.code, r.stdout, r.stderr)
 	}
 }
@@ -190,7 +176,7 @@ func TestClientWaitsForServer(t *testing.T) {
 func TestClientTrace(t *testing.T) {
 	srv, _ := startServer(t)
 	code, stdout, stderr := runClient(t, "-addr", srv.Addr, "-trace")
-	if code != 0 || stdout != seedOutput {
+	if code != 0 || stdout != testsvc.SeedOutput {
 		t.Fatalf("exit %d, stdout:\n%s\nwant 0 and the seed's output", code, stdout)
 	}
 	for _, want := range []string{

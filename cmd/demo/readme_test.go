@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"grpcwire/internal/testkit/golden"
+	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/trace/tracetest"
 )
 
@@ -32,7 +33,7 @@ func walkThroughTraces(t *testing.T) map[string]string {
 	// server got (HPACK's Huffman code gives digits different lengths).
 	args := []string{"-addr", srv.Addr, "-authority", "localhost:50051", "-trace", "-trace-times=false", "-trace-values"}
 	code, stdout, stderr := runClient(t, args...)
-	if code != 0 || stdout != seedOutput {
+	if code != 0 || stdout != testsvc.SeedOutput {
 		t.Fatalf("users-client: exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	var conn strings.Builder

@@ -20,20 +20,6 @@ import (
 	"grpcwire/wire"
 )
 
-// seedOutput is what the seed's Python client prints, byte for byte.
-const seedOutput = `User created: tom
-user {
-  username: "alexa"
-  user_id: 1
-}
-
-user {
-  username: "christie"
-  user_id: 1
-}
-
-`
-
 // seedServer is users.Users as the seed's server, recording each
 // CreateUser's metadata.
 type seedServer struct {
@@ -94,7 +80,7 @@ func TestSeedCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stdout != seedOutput || stderr != "" {
+	if stdout != testsvc.SeedOutput || stderr != "" {
 		t.Errorf("stdout:\n%s\nstderr:\n%s\nwant the seed's output and nothing on stderr", stdout, stderr)
 	}
 	impl.mu.Lock()
@@ -138,7 +124,7 @@ func TestTraceFlags(t *testing.T) {
 	cfg := testConfig(addr)
 	cfg.trace, cfg.traceValues, cfg.traceTimes, cfg.authority = true, true, false, "localhost:50051"
 	stdout, stderr, err := runClient(t, cfg)
-	if err != nil || stdout != seedOutput {
+	if err != nil || stdout != testsvc.SeedOutput {
 		t.Fatalf("run: %v, stdout:\n%s", err, stdout)
 	}
 	for _, want := range []string{
@@ -188,7 +174,7 @@ func TestTLSFlags(t *testing.T) {
 		}
 		c.tls = cfg.tls
 		stdout, stderr, err := runClient(t, c)
-		if err != nil || stdout != seedOutput {
+		if err != nil || stdout != testsvc.SeedOutput {
 			t.Errorf("%+v: %v\nstdout:\n%s\nstderr:\n%s", cfg, err, stdout, stderr)
 		}
 	}
@@ -265,7 +251,7 @@ func TestReplicasAndUnixSockets(t *testing.T) {
 	srv := server.New()
 	userspb.RegisterUsersServer(srv, impl)
 	testsvc.ServeListener(t, srv, ln)
-	if stdout, _, err := runClient(t, testConfig(sock)); err != nil || stdout != seedOutput {
+	if stdout, _, err := runClient(t, testConfig(sock)); err != nil || stdout != testsvc.SeedOutput {
 		t.Errorf("over %s: %v\n%s", sock, err, stdout)
 	}
 
@@ -274,7 +260,7 @@ func TestReplicasAndUnixSockets(t *testing.T) {
 	cfg := testConfig("ipv4:" + addrA + "," + addrB)
 	cfg.serviceConfig = `{"loadBalancingConfig": [{"round_robin": {}}]}`
 	for range 4 {
-		if stdout, _, err := runClient(t, cfg); err != nil || stdout != seedOutput {
+		if stdout, _, err := runClient(t, cfg); err != nil || stdout != testsvc.SeedOutput {
 			t.Fatalf("over two replicas: %v\n%s", err, stdout)
 		}
 	}
