@@ -15,13 +15,14 @@ import (
 	"grpcwire/wire"
 )
 
-// The metadata keys of the Echo Metadata feature: "When the client sends
-// metadata with the key "x-grpc-test-echo-initial" with its request, the
-// server sends back exactly this key and the corresponding value back to the
+// The metadata keys of the Echo Metadata feature, of which
+// doc/interop-test-descriptions.md says: "When the client sends metadata
+// with the key "x-grpc-test-echo-initial" with its request, the server
+// sends back exactly this key and the corresponding value back to the
 // client as part of initial metadata. When the client sends metadata with
-// the key "x-grpc-test-echo-trailing-bin" with its request, the server sends
-// back exactly this key and the corresponding value back to the client as
-// trailing metadata." (doc/interop-test-descriptions.md)
+// the key "x-grpc-test-echo-trailing-bin" with its request, the server
+// sends back exactly this key and the corresponding value back to the
+// client as trailing metadata."
 const (
 	EchoInitialKey  = "x-grpc-test-echo-initial"
 	EchoTrailingKey = "x-grpc-test-echo-trailing-bin"
