@@ -280,6 +280,39 @@ func (s *Server) keepaliveConfig() transport.KeepaliveConfig {
 	return ka
 }
 
+// ServeContext serves l as Serve does until ctx ends, then stops
+// gracefully (GracefulStop), giving the calls in flight at most grace to
+// finish before they are cut (grace <= 0: no bound). It returns nil after
+// such a stop, and Serve's error when serving ends otherwise. It is the main
+// loop of a server program, with ctx from signal.NotifyContext so that
+// Ctrl-C and SIGTERM stop it gracefully; grpcwire's server programs use it.
+func (s *Server) ServeContext(ctx context.Context, l net.Listener, grace time.Duration) error {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		select {
+		case <-ctx.Done():
+		case <-done:
+			return
+		}
+		sctx := context.Background()
+		if grace > 0 {
+			var cancel context.CancelFunc
+			sctx, cancel = context.WithTimeout(sctx, grace)
+			defer cancel()
+		}
+		s.GracefulStop(sctx)
+	}()
+	err := s.Serve(l)
+	close(done)
+	<-stopped
+	if errors.Is(err, ErrServerStopped) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
 // Stop stops the server at once: listeners and connections close, every
 // call's context is cancelled and clients see UNAVAILABLE. Stop returns once
 // every connection goroutine and every handler has returned, so handlers

@@ -41,7 +41,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -85,12 +84,11 @@ func main() {
 
 // config is the program's flags.
 type config struct {
-	addr, dir                      string
-	health, reflection             bool
-	trace, traceValues, traceTimes bool
-	traceFrames                    bool
-	partialTTL                     time.Duration
-	tls                            tlsflags.Server
+	addr, dir          string
+	health, reflection bool
+	traceFlags         trace.Flags
+	partialTTL         time.Duration
+	tls                tlsflags.Server
 	// logLevel is the least level logged; the zero value is info.
 	logLevel slog.Level
 }
@@ -105,10 +103,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	fs.BoolVar(&cfg.reflection, "reflection", true, "serve grpc.reflection v1 and v1alpha ServerReflection")
 	cfg.tls.Register(fs)
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log connection and upload events to stderr at this `level` and above: debug, info, warn or error")
-	fs.BoolVar(&cfg.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
-	fs.BoolVar(&cfg.traceFrames, "trace-frames", false, "with -trace, show every DATA frame of a large message instead of one line per run")
-	fs.BoolVar(&cfg.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
-	fs.BoolVar(&cfg.traceTimes, "trace-times", true, "print the elapsed time on every trace line")
+	cfg.traceFlags.RegisterSummarized(fs)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -118,15 +113,6 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 		return cfg, err
 	}
 	return cfg, nil
-}
-
-// traceOptions are the trace options the flags ask for.
-func traceOptions(showValues, showTimes, everyFrame bool) []trace.Option {
-	opts := trace.FlagOptions(showValues, showTimes)
-	if !everyFrame {
-		opts = append(opts, trace.SummarizeData())
-	}
-	return opts
 }
 
 // run serves until ctx ends, then stops gracefully. The listening line, the
@@ -147,11 +133,14 @@ func run(ctx context.Context, cfg config, stderr io.Writer) error {
 	if tc != nil {
 		opts = append(opts, server.TLS(tc))
 	}
-	if cfg.trace {
-		// A Tracer of its own rather than server.Trace, so that a run of
-		// DATA frames held back for its summary line is printed at exit.
-		tr := trace.New(stderr, traceOptions(cfg.traceValues, cfg.traceTimes, cfg.traceFrames)...)
-		defer tr.Flush()
+	// A Tracer of its own rather than server.Trace, so that a run of DATA
+	// frames held back for its summary line is printed at exit (Close).
+	tr, err := cfg.traceFlags.Tracer(stderr)
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+	if tr != nil {
 		opts = append(opts, server.FrameObserver(func(ci server.ConnInfo) observe.Observer {
 			return tr.Conn(trace.Server, ci.LocalAddr, ci.RemoteAddr, ci.Start)
 		}))
@@ -173,25 +162,6 @@ func run(ctx context.Context, cfg config, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "files-server: serving the files of %s\n", cfg.dir)
 	fmt.Fprintf(stderr, "files-server: listening on %s\n", ln.Addr())
 
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		select {
-		case <-ctx.Done():
-		case <-done:
-			return
-		}
-		fmt.Fprintln(stderr, "files-server: stopping")
-		sctx, cancel := context.WithTimeout(context.Background(), gracePeriod)
-		defer cancel()
-		s.GracefulStop(sctx)
-	}()
-	err = s.Serve(ln)
-	close(done)
-	<-stopped
-	if errors.Is(err, server.ErrServerStopped) {
-		return nil
-	}
-	return err
+	s.RegisterOnShutdown(func() { fmt.Fprintln(stderr, "files-server: stopping") })
+	return s.ServeContext(ctx, ln, gracePeriod)
 }

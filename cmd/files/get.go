@@ -103,7 +103,7 @@ func get(ctx context.Context, e *env, name, out string, resume bool) error {
 			return localf("cannot read %s to continue it (%d of its %d bytes read): %v", part, n, offset, err)
 		}
 	}
-	prog := newProgress(e.io.err, e.io.errIsTerminal && !e.opts.trace, "get", name, fi.GetSize(), offset)
+	prog := newProgress(e.io.err, e.io.errIsTerminal && !e.opts.traceFlags.Trace, "get", name, fi.GetSize(), offset)
 	got := offset
 	for {
 		msg, err = recv(msg[:0])

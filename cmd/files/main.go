@@ -113,10 +113,9 @@ func isTerminal(f *os.File) bool {
 
 // options are the flags before the command.
 type options struct {
-	addr                           string
-	tls                            tlsflags.Client
-	trace, traceValues, traceTimes bool
-	traceFrames                    bool
+	addr       string
+	tls        tlsflags.Client
+	traceFlags trace.Flags
 }
 
 // A command is one of the subcommands.
@@ -162,10 +161,8 @@ func run(ctx context.Context, args []string, sio *stdio) int {
 	var o options
 	fs.StringVar(&o.addr, "addr", defaultAddr, "the server, host:port")
 	o.tls.Register(fs)
-	fs.BoolVar(&o.trace, "trace", false, "print every HTTP/2 frame read and written to stderr, instead of the progress bar")
-	fs.BoolVar(&o.traceFrames, "trace-frames", false, "with -trace, show every DATA frame of a large message instead of one line per run")
-	fs.BoolVar(&o.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
-	fs.BoolVar(&o.traceTimes, "trace-times", true, "print the elapsed time on every trace line")
+	o.traceFlags.RegisterSummarized(fs)
+	fs.Lookup("trace").Usage = "print every HTTP/2 frame read and written to stderr, instead of the progress bar"
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -195,13 +192,10 @@ func run(ctx context.Context, args []string, sio *stdio) int {
 		return exitUsage
 	}
 
-	var tr *trace.Tracer
-	if o.trace {
-		topts := trace.FlagOptions(o.traceValues, o.traceTimes)
-		if !o.traceFrames {
-			topts = append(topts, trace.SummarizeData())
-		}
-		tr = trace.New(sio.err, topts...)
+	tr, err := o.traceFlags.Tracer(sio.err)
+	if err != nil {
+		fmt.Fprintln(sio.err, "files:", err)
+		return exitUsage
 	}
 	conn, err := dial(o, tr, sio.observer)
 	if err != nil {
@@ -210,9 +204,7 @@ func run(ctx context.Context, args []string, sio *stdio) int {
 	}
 	err = cmd.run(ctx, &env{io: sio, conn: conn, opts: o, chunk: filesvc.ChunkSize}, fs.Args()[1:])
 	conn.Close()
-	if tr != nil {
-		tr.Flush()
-	}
+	tr.Close() // prints a run of DATA frames held back for its summary
 	return exitCode(sio.err, cmd, o, err)
 }
 

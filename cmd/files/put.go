@@ -111,7 +111,7 @@ func putOnce(ctx context.Context, e *env, local, name string, resume bool) error
 		return closeAndRecv(stream, err)
 	}
 
-	prog := newProgress(e.io.err, e.io.errIsTerminal && !e.opts.trace, "put", name, size, offset)
+	prog := newProgress(e.io.err, e.io.errIsTerminal && !e.opts.traceFlags.Trace, "put", name, size, offset)
 	buf := make([]byte, e.chunk)
 	data := &filespb.UploadRequest_Data{}
 	req := &filespb.UploadRequest{Part: data}

@@ -103,23 +103,7 @@ func run(listen string, useTLS bool, certFile, keyFile string, withHealth, withR
 	}
 	fmt.Printf("interop-server: listening on %s (tls=%v)\n", server.AddrString(ln.Addr()), useTLS)
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	stopped := make(chan struct{})
-	go func() {
-		select {
-		case <-sig:
-		case <-stopped:
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), gracePeriod)
-		defer cancel()
-		s.GracefulStop(ctx)
-	}()
-	err = s.Serve(ln)
-	close(stopped)
-	if errors.Is(err, server.ErrServerStopped) {
-		return nil
-	}
-	return err
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return s.ServeContext(ctx, ln, gracePeriod)
 }

@@ -84,10 +84,7 @@ func main() {
 	flag.StringVar(&cfg.username, "username", "tom", "the username CreateUser creates")
 	flag.StringVar(&cfg.authority, "authority", "", "the :authority header to send (the -addr when empty)")
 	cfg.tls.Register(flag.CommandLine)
-	flag.BoolVar(&cfg.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
-	flag.BoolVar(&cfg.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
-	flag.BoolVar(&cfg.traceTimes, "trace-times", true, "print the elapsed time on every trace line")
-	flag.StringVar(&cfg.html, "html", "", "write the frame trace to this `file` as an HTML page")
+	cfg.traceFlags.Register(flag.CommandLine)
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "users-client: unexpected arguments %q; it takes only flags\n", flag.Args())
@@ -132,11 +129,11 @@ func (e *notReady) Unwrap() error        { return e.err }
 
 // config is the program's flags.
 type config struct {
-	addr, username, authority      string
-	serviceConfig, html            string
-	wait                           time.Duration
-	trace, traceValues, traceTimes bool
-	tls                            tlsflags.Client
+	addr, username, authority string
+	serviceConfig             string
+	wait                      time.Duration
+	traceFlags                trace.Flags
+	tls                       tlsflags.Client
 }
 
 // run makes the seed's two calls and prints their results to stdout; the
@@ -153,7 +150,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if cfg.authority != "" {
 		opts = append(opts, client.WithAuthority(cfg.authority))
 	}
-	tr, err := trace.FlagTracer(stderr, cfg.trace, cfg.html, cfg.traceValues, cfg.traceTimes)
+	tr, err := cfg.traceFlags.Tracer(stderr)
 	if err != nil {
 		return err
 	}

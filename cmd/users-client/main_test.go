@@ -16,6 +16,7 @@ import (
 	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/internal/tlsflags"
 	"grpcwire/server"
+	"grpcwire/trace"
 	"grpcwire/userspb"
 	"grpcwire/wire"
 )
@@ -57,7 +58,7 @@ func startSeedServer(t *testing.T) (*seedServer, string) {
 }
 
 func testConfig(addr string) config {
-	return config{addr: addr, username: "tom", wait: testsvc.Timeout, traceTimes: true}
+	return config{addr: addr, username: "tom", wait: testsvc.Timeout, traceFlags: trace.Flags{Times: true}}
 }
 
 func runClient(t *testing.T, cfg config) (stdout, stderr string, err error) {
@@ -122,7 +123,7 @@ func TestTraceFlags(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
 	_, addr := startSeedServer(t)
 	cfg := testConfig(addr)
-	cfg.trace, cfg.traceValues, cfg.traceTimes, cfg.authority = true, true, false, "localhost:50051"
+	cfg.traceFlags, cfg.authority = trace.Flags{Trace: true, Values: true}, "localhost:50051"
 	stdout, stderr, err := runClient(t, cfg)
 	if err != nil || stdout != testsvc.SeedOutput {
 		t.Fatalf("run: %v, stdout:\n%s", err, stdout)

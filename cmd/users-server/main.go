@@ -45,7 +45,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -76,13 +75,10 @@ func main() {
 	flag.StringVar(&cfg.addr, "addr", defaultAddr, "the address to listen on: host:port, unix:/path/to.sock or unix-abstract:name")
 	flag.BoolVar(&cfg.health, "health", true, "serve grpc.health.v1.Health")
 	flag.BoolVar(&cfg.reflection, "reflection", true, "serve grpc.reflection v1 and v1alpha ServerReflection")
-	flag.BoolVar(&cfg.trace, "trace", false, "print every HTTP/2 frame read and written to stderr")
-	flag.BoolVar(&cfg.traceValues, "trace-values", false, "show metadata values in the trace (redacted by default)")
-	flag.BoolVar(&cfg.traceTimes, "trace-times", true, "print the elapsed time on every trace line")
+	cfg.traceFlags.Register(flag.CommandLine)
 	cfg.tls.Register(flag.CommandLine)
 	flag.BoolVar(&cfg.quiet, "quiet", false, "do not print each CreateUser's metadata")
 	flag.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log connection and call events to stderr at this `level` and above: debug, info, warn or error")
-	flag.StringVar(&cfg.html, "html", "", "write the frame trace to this `file` as an HTML page")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "users-server: unexpected arguments %q; it takes only flags\n", flag.Args())
@@ -99,21 +95,20 @@ func main() {
 
 // config is the program's flags.
 type config struct {
-	addr                           string
-	health, reflection             bool
-	trace, traceValues, traceTimes bool
-	tls                            tlsflags.Server
-	quiet                          bool
+	addr               string
+	health, reflection bool
+	traceFlags         trace.Flags
+	tls                tlsflags.Server
+	quiet              bool
 	// logLevel is the least level logged; the zero value is info.
 	logLevel slog.Level
-	html     string
 }
 
 // run serves until ctx ends, then stops gracefully. The metadata lines go to
 // stdout; the listening line and the trace go to stderr.
 func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	opts := []server.Option{server.Logger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel})))}
-	tr, err := trace.FlagTracer(stderr, cfg.trace, cfg.html, cfg.traceValues, cfg.traceTimes)
+	tr, err := cfg.traceFlags.Tracer(stderr)
 	if err != nil {
 		return err
 	}
@@ -150,25 +145,6 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "users-server: listening on %s\n", server.AddrString(ln.Addr()))
 
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		select {
-		case <-ctx.Done():
-		case <-done:
-			return
-		}
-		fmt.Fprintln(stderr, "users-server: stopping")
-		sctx, cancel := context.WithTimeout(context.Background(), gracePeriod)
-		defer cancel()
-		s.GracefulStop(sctx)
-	}()
-	err = s.Serve(ln)
-	close(done)
-	<-stopped
-	if errors.Is(err, server.ErrServerStopped) {
-		return nil
-	}
-	return err
+	s.RegisterOnShutdown(func() { fmt.Fprintln(stderr, "users-server: stopping") })
+	return s.ServeContext(ctx, ln, gracePeriod)
 }

@@ -19,6 +19,7 @@ import (
 	"grpcwire/internal/testkit/testsvc"
 	"grpcwire/internal/tlsflags"
 	"grpcwire/reflection/grpc_reflection_v1"
+	"grpcwire/trace"
 	"grpcwire/userspb"
 	"grpcwire/wire"
 )
@@ -157,7 +158,7 @@ func TestHealthAndReflection(t *testing.T) {
 // stdout to the metadata lines.
 func TestTraceFlag(t *testing.T) {
 	h2test.VerifyNoLeaks(t)
-	addr, stdout, stderr, stop := startServer(t, config{trace: true, traceTimes: false})
+	addr, stdout, stderr, stop := startServer(t, config{traceFlags: trace.Flags{Trace: true}})
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	users := userspb.NewUsersClient(dial(t, addr))
