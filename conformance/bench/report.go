@@ -40,14 +40,15 @@ func (r *Results) Markdown(w io.Writer) {
 	p("the window divided by operations. syscalls/op counts read and write system calls (syscr + syscw of")
 	p("/proc/PID/io: read/write/readv/writev on the socket; epoll and futex calls are not counted).")
 	p("The other side's CPU use is the load generator's in the servers tables and the server's in the clients")
-	p("table: at %.0f%% or more (in bold) that side, not the one measured, set the pace, and CPU/op is the figure", 100*saturated)
-	p("to compare. Other processes' share of the two CPUs is their busy time in /proc/stat beyond the two")
-	p("processes' own (the machine is shared; both counters are sampled at the kernel's tick).")
+	p("table, with other processes' share of its core in brackets when 5%% or more: their busy time in /proc/stat")
+	p("beyond the two processes' own (the machine is shared; both counters are sampled at the kernel's tick).")
+	p("When the two add up to %.0f%% or more (in bold), that side's core was full: it, not the side measured, set", 100*saturated)
+	p("the pace, and CPU/op is the figure to compare.")
 	for _, lr := range r.Servers {
 		p("")
 		p("## Servers: grpcwire's vs grpc-go's, both driven by %s's client", lr.Load)
 		p("")
-		r.comparisonTable(w, lr.Comparisons, "server", "generator", func(m Measurement) (Delta, Delta) { return m.Server, m.Client })
+		r.comparisonTable(w, lr.Comparisons, "server", "generator", func(m Measurement) (Delta, Delta) { return m.Server, m.Client }, 1)
 		p("")
 		p("Per-round ratios, grpcwire ÷ grpc-go: throughput (above 1: grpcwire faster) / server CPU per op (below 1: grpcwire cheaper)")
 		p("")
@@ -57,7 +58,7 @@ func (r *Results) Markdown(w io.Writer) {
 		p("")
 		p("## Clients: grpcwire's vs grpc-go's, both against grpc-go's server")
 		p("")
-		r.comparisonTable(w, r.Clients, "client", "server", func(m Measurement) (Delta, Delta) { return m.Client, m.Server })
+		r.comparisonTable(w, r.Clients, "client", "server", func(m Measurement) (Delta, Delta) { return m.Client, m.Server }, 0)
 		p("")
 		p("Per-round ratios, grpcwire ÷ grpc-go: throughput (above 1: grpcwire faster) / client CPU per op (below 1: grpcwire cheaper)")
 		p("")
@@ -81,9 +82,9 @@ func (r *Results) Markdown(w io.Writer) {
 const saturated = 0.95
 
 // comparisonTable writes one section's medians: side is the measured
-// process, other the process on the other end, and of returns their
-// counters.
-func (r *Results) comparisonTable(w io.Writer, cs []Comparison, side, other string, of func(Measurement) (Delta, Delta)) {
+// process, other the process on the other end, of returns their counters,
+// and otherCPU is which of Measurement.Busy's CPUs the other one ran on.
+func (r *Results) comparisonTable(w io.Writer, cs []Comparison, side, other string, of func(Measurement) (Delta, Delta), otherCPU int) {
 	fmt.Fprintf(w, "| workload (latency of) | %s | throughput | p50 | p99 | CPU/op | CPU use | %s CPU use | allocs/op | B/op | syscalls/op |\n", side, other)
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	own := func(m Measurement) Delta { d, _ := of(m); return d }
@@ -116,6 +117,17 @@ func (r *Results) comparisonTable(w io.Writer, cs []Comparison, side, other stri
 			cpu := med(func(m Measurement) float64 { return m.perOp(float64(own(m).CPU)) })
 			use := med(func(m Measurement) float64 { return own(m).Use(m.Elapsed) })
 			otherUse := med(func(m Measurement) float64 { _, d := of(m); return d.Use(m.Elapsed) })
+			// The other side's core was full when its own use and other
+			// processes' on it add up to all of it.
+			otherCore, othersOn := otherUse, 0.0
+			if _, _, known := ok[0].Others(); known {
+				othersOn = med(func(m Measurement) float64 { s, g, _ := m.Others(); return [2]float64{s, g}[otherCPU] })
+				otherCore = med(func(m Measurement) float64 {
+					s, g, _ := m.Others()
+					_, d := of(m)
+					return d.Use(m.Elapsed) + [2]float64{s, g}[otherCPU]
+				})
+			}
 			allocs := med(func(m Measurement) float64 { return m.perOp(float64(own(m).Allocs)) })
 			bytes := med(func(m Measurement) float64 { return m.perOp(float64(own(m).AllocBytes)) })
 			sys := "n/a"
@@ -127,7 +139,10 @@ func (r *Results) comparisonTable(w io.Writer, cs []Comparison, side, other stri
 				note = fmt.Sprintf(" (%d of %d rounds)", len(ok), len(c.Rounds))
 			}
 			otherCell := fmt.Sprintf("%.0f%%", 100*otherUse)
-			if otherUse >= saturated {
+			if othersOn >= 0.05 {
+				otherCell += fmt.Sprintf(" (+%.0f%%)", 100*othersOn)
+			}
+			if otherCore >= saturated {
 				otherCell = "**" + otherCell + "**"
 				pace = append(pace, fmt.Sprintf("%s with %s", c.Workload.Name, impl))
 			}
@@ -140,10 +155,10 @@ func (r *Results) comparisonTable(w io.Writer, cs []Comparison, side, other stri
 	}
 	fmt.Fprintln(w)
 	if len(pace) > 0 {
-		fmt.Fprintf(w, "The %s was saturated (CPU use at least %.0f%%, median of the rounds) in %s: there it, not the %s, set the throughput.\n",
-			other, 100*saturated, strings.Join(pace, ", "), side)
+		fmt.Fprintf(w, "The %s's core was full (its CPU use, with other processes' on that core in brackets, at least %.0f%%; medians of the rounds) in %s: there the %s, not the %s, set the throughput.\n",
+			other, 100*saturated, strings.Join(pace, ", "), other, side)
 	} else {
-		fmt.Fprintf(w, "The %s was below %.0f%% of its core in every row.\n", other, 100*saturated)
+		fmt.Fprintf(w, "The %s's core was less than %.0f%% busy (its CPU use, with other processes' on that core in brackets) in every row.\n", other, 100*saturated)
 	}
 	if len(othersS) > 0 {
 		fmt.Fprintf(w, "Other processes took %s of the server's CPU and %s of the load generator's over these windows (median, largest).\n",

@@ -32,7 +32,7 @@ type Config struct {
 	Launcher Launcher
 	// ProfileDir, when set, makes every server of the Servers section write
 	// CPU and allocation profiles there, named
-	// <server>-<workload>-r<round>.{cpu,mem}.pprof.
+	// <server>-<workload>-by-<load generator>-r<round>.{cpu,mem}.pprof.
 	ProfileDir string
 	// Progress receives a line per measurement; nil for none.
 	Progress io.Writer
@@ -182,7 +182,7 @@ func Run(cfg Config) (*Results, error) {
 				for k, impl := range Impls {
 					profile := ""
 					if cfg.ProfileDir != "" {
-						profile = filepath.Join(cfg.ProfileDir, fmt.Sprintf("%s-%s-%s-r%d", impl, w.Name, lr.Load, r+1))
+						profile = filepath.Join(cfg.ProfileDir, fmt.Sprintf("%s-%s-by-%s-r%d", impl, w.Name, lr.Load, r+1))
 					}
 					m := runOne(cfg, impl, lr.Load, w, profile)
 					lr.Comparisons[i].Rounds[r][k] = m

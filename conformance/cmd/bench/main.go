@@ -7,10 +7,13 @@
 // -out bench/RESULTS.md writes the report over the committed full run, and
 // is refused for a smaller one (-quick, fewer rounds, a subset).
 //
-// It compares grpcwire's server with grpc-go's under grpc-go's client, and
-// grpcwire's client with grpc-go's against grpc-go's server, on the
-// workloads of bench.Workloads; it measures the memory of idle connections
-// and streams on both servers, and raw loopback TCP. Every server runs in a
+// It compares grpcwire's server with grpc-go's under each load generator
+// of -server-load (grpcwire's client, then grpc-go's), and grpcwire's
+// client with grpc-go's against grpc-go's server, on the workloads of
+// bench.Workloads; it measures the memory of idle connections and streams
+// on both servers, and the floors, raw loopback TCP with the same payloads
+// (a 100 B ping-pong and a stream of 1 MiB messages), beside which it puts
+// every figure that has one. Every server runs in a
 // fresh child process (this program in its server role) pinned with taskset
 // to one CPU with GOMAXPROCS=1; the program re-runs itself pinned to another
 // CPU as the load generator. Without taskset or a second CPU it runs
@@ -19,8 +22,9 @@
 // Flags choose the rounds (-rounds), the window (-duration, -warmup), the
 // workloads (-workloads a,b), the sections (-sections
 // servers,clients,memory,tcp), the memory sizes (-conns, -streams), where
-// the report also goes (-out, -json), and -profile DIR, which makes every
-// server of the servers section write CPU and allocation profiles there.
+// the report also goes (-out, -json), the load generators of the servers
+// section (-server-load), and -profile DIR, which makes every server of the
+// servers section write CPU and allocation profiles there.
 // -grpcgo-window N is a diagnostic: it gives grpc-go's client and server
 // static windows, which turns off grpc-go's BDP estimator and its PINGs.
 //
