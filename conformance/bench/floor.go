@@ -276,3 +276,39 @@ func (p tcpPingPong) Close() error {
 
 // Close closes the connection.
 func (t *tcpClient) Close() error { return t.c.Close() }
+
+// Sizes of the copy calibration.
+const (
+	// copyBlock is each copy's size: a 1 MiB message.
+	copyBlock = LargeSize
+	// copySpan is how much memory the copies walk through, source and
+	// destination each: 64 MiB, more than the last-level cache of the
+	// machines the harness runs on, so that each copy reads and writes
+	// memory as a client that keeps receiving 1 MiB messages does.
+	copySpan = 64 << 20
+	// copyWindow bounds the calibration's window: long enough to walk the
+	// span a few dozen times.
+	copyWindow = 300 * time.Millisecond
+)
+
+// measureCopy is the copy calibration: the rate at which the calling
+// process (the load generator, on its CPU) copies 1 MiB blocks from one
+// 64 MiB buffer to another, in bytes per second over d (at most
+// copyWindow). A 1 MiB message costs a client at least one such copy (the
+// kernel's, out of the socket), and the streaming figures move with it
+// when the machine's memory is shared with other work.
+func measureCopy(d time.Duration) float64 {
+	d = min(d, copyWindow)
+	src, dst := make([]byte, copySpan), make([]byte, copySpan)
+	for i := range src {
+		src[i] = byte(i)
+	}
+	copy(dst, src) // fault both in before timing
+	var n int64
+	start := time.Now()
+	for off := 0; time.Since(start) < d; off = (off + copyBlock) % copySpan {
+		copy(dst[off:off+copyBlock], src[off:off+copyBlock])
+		n += copyBlock
+	}
+	return float64(n) / time.Since(start).Seconds()
+}

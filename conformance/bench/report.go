@@ -329,6 +329,16 @@ func (r *Results) floorSection(w io.Writer) {
 	}
 	p("")
 	p("Per round: %s.", strings.Join(rounds, "; "))
+	if len(r.Copy) > 0 {
+		cs := make([]string, len(r.Copy))
+		for i, v := range r.Copy {
+			cs[i] = formatBytesRate(v)
+		}
+		p("")
+		p("Copy calibration: the load generator copies 1 MiB blocks between two 64 MiB buffers at %s (median; rounds: %s),", formatBytesRate(median(slices.Clone(r.Copy))), strings.Join(cs, ", "))
+		p("the least a client does per byte of a large message. It moves with what else shares the machine's memory,")
+		p("inside this machine or outside it, and the streaming figures move with it.")
+	}
 
 	type row struct {
 		c     Comparison

@@ -109,8 +109,10 @@ type Results struct {
 	// grpc-go's.
 	Memory [][2]MemoryMeasurement
 	// Floors are the raw TCP floors (FloorPingPong, FloorStream), each
-	// measured in every round.
+	// measured in every round; Copy is the copy calibration of each round
+	// (measureCopy), in bytes per second.
 	Floors []FloorRun
+	Copy   []float64
 	// Files is the files section's, when it ran.
 	Files *FileResults
 }
@@ -166,6 +168,11 @@ func Run(cfg Config) (*Results, error) {
 	}
 	for r := range cfg.Rounds {
 		round := fmt.Sprintf("round %d/%d", r+1, cfg.Rounds)
+		if cfg.TCP {
+			bps := measureCopy(cfg.Duration)
+			res.Copy = append(res.Copy, bps)
+			progress("%s copy   1 MiB blocks in the load generator: %s", round, formatBytesRate(bps))
+		}
 		for i := range res.Floors {
 			f := &res.Floors[i]
 			server := ImplTCPEcho

@@ -69,6 +69,9 @@ func TestRunSmoke(t *testing.T) {
 		}
 	}
 	checkFloors(t, res)
+	if len(res.Copy) != 1 || res.Copy[0] <= 0 {
+		t.Errorf("copy calibration: %v", res.Copy)
+	}
 
 	var md bytes.Buffer
 	res.Markdown(&md)
@@ -86,6 +89,7 @@ func TestRunSmoke(t *testing.T) {
 		"| unary-100B-c50-4conns | ",
 		"## Memory",
 		"## Floors: raw loopback TCP",
+		"Copy calibration: the load generator copies 1 MiB blocks",
 		"| raw TCP ping-pong 100 B (round trip) | ",
 		"| raw TCP stream of 1 MiB messages (call of 64 msgs) | ",
 		"| unary-100B-c1 | server, driven by grpcwire's client | tcp-pingpong-100B | ",
@@ -99,7 +103,7 @@ func TestRunSmoke(t *testing.T) {
 	if strings.Contains(report, "## Failures") || strings.Contains(report, "failed") {
 		t.Errorf("report shows failures:\n%s", report)
 	}
-	if n := strings.Count(progress.String(), "\n"); n != 3*2*len(ws)+2+2 {
+	if n := strings.Count(progress.String(), "\n"); n != 3*2*len(ws)+2+2+1 {
 		t.Errorf("%d progress lines, want one per measurement:\n%s", n, progress.String())
 	}
 }
