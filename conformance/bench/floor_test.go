@@ -116,7 +116,8 @@ func checkFloors(t *testing.T, res *Results) {
 func TestFloorServers(t *testing.T) {
 	checkNoLeaks(t)
 	plan := PlanPinning()
-	l := &ProcLauncher{Exe: os.Args[0], Env: []string{testRoleEnv + "=server"}, CPU: plan.Server, Taskset: plan.Taskset}
+	// GORACE: a server built with -race would sleep a second at exit.
+	l := &ProcLauncher{Exe: os.Args[0], Env: []string{testRoleEnv + "=server", "GORACE=atexit_sleep_ms=0"}, CPU: plan.Server, Taskset: plan.Taskset}
 	for _, tc := range []struct {
 		impl string
 		w    Workload
