@@ -315,6 +315,19 @@ func (r *Results) floorSection(w io.Writer) {
 			100*med(func(m Measurement) float64 { return m.Server.Use(m.Elapsed) }), 100*med(func(m Measurement) float64 { return m.Client.Use(m.Elapsed) }),
 			sysCell, formatAllocs(perOp(srv, allocs)), formatAllocs(perOp(cli, allocs)))
 	}
+	var othersS, othersG []float64
+	for _, f := range r.Floors {
+		for _, m := range okFloor(f) {
+			if s, g, known := m.Others(); known {
+				othersS, othersG = append(othersS, s), append(othersG, g)
+			}
+		}
+	}
+	if len(othersS) > 0 {
+		p("")
+		p("Other processes took %s of the server's CPU and %s of the load generator's over these windows (median, largest).",
+			shareRange(othersS), shareRange(othersG))
+	}
 	var rounds []string
 	for _, f := range r.Floors {
 		var vs []string
