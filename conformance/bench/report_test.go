@@ -56,7 +56,7 @@ func TestReportAgainstFloor(t *testing.T) {
 		"| raw TCP stream of 1 MiB messages (call of 64 msgs) | failed |",
 		"- round 1, floor tcp-stream-1MiB: no stream today",
 		"copies 1 MiB blocks between two 64 MiB buffers at 20.0 GB/s",
-		"| failed |\n\nOther processes took 0%, 0% of the server's CPU and 0%, 0% of the load generator's over these windows",
+		"| failed | | | | | | | |\n\nOther processes took 0%, 0% of the server's CPU and 0%, 0% of the load generator's over these windows",
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
