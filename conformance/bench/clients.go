@@ -44,8 +44,9 @@ type PingPong interface {
 type Dialer func(addr string) (Client, error)
 
 // DialerFor returns the Dialer of the client library impl (ImplWire or
-// ImplGo). goWindow, when above zero, gives grpc-go's client static flow
-// control windows of that many bytes, which turns its BDP estimator off
+// ImplGo, or ImplTCP for the floors' raw connections). goWindow, when
+// above zero, gives grpc-go's client static flow control windows of that
+// many bytes, which turns its BDP estimator off
 // (and with it the PING it sends per data-bearing round trip); zero keeps
 // grpc-go's defaults.
 func DialerFor(impl string, goWindow int32) (Dialer, error) {
@@ -54,8 +55,10 @@ func DialerFor(impl string, goWindow int32) (Dialer, error) {
 		return dialWire, nil
 	case ImplGo:
 		return func(addr string) (Client, error) { return dialGo(addr, goWindow) }, nil
+	case ImplTCP:
+		return dialTCP, nil
 	}
-	return nil, fmt.Errorf("bench: unknown client %q: want %s or %s", impl, ImplWire, ImplGo)
+	return nil, fmt.Errorf("bench: unknown client %q: want %s, %s or %s", impl, ImplWire, ImplGo, ImplTCP)
 }
 
 // goClient is grpc-go's client with its defaults, over cleartext.

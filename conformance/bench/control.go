@@ -28,7 +28,8 @@ const (
 	ImplWire = "grpcwire"
 	ImplGo   = "grpc-go"
 	// ImplTCP is no gRPC at all: every accepted connection is sent
-	// tcpChunk-sized writes until it closes, for the raw loopback figure.
+	// tcpWrite-sized writes until it closes, the streaming floor's server
+	// (ImplTCPEcho, floor.go, is the ping-pong floor's).
 	ImplTCP = "tcp"
 )
 
@@ -60,7 +61,7 @@ type reply struct {
 // lifetime. cmd/benchserver and the bench command's server role call it.
 func ServerMain(args []string, in io.Reader, out io.Writer) error {
 	fs := flag.NewFlagSet("benchserver", flag.ContinueOnError)
-	impl := fs.String("impl", ImplWire, "what to serve: "+ImplWire+", "+ImplGo+" or "+ImplTCP)
+	impl := fs.String("impl", ImplWire, "what to serve: "+ImplWire+", "+ImplGo+", "+ImplTCP+" (raw TCP writes) or "+ImplTCPEcho+" (raw TCP ping-pong)")
 	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	memProfile := fs.String("memprofile", "", "write an allocation profile to this file at quit (go tool pprof -sample_index=alloc_objects)")
@@ -183,12 +184,16 @@ func StartServer(impl string, ln net.Listener, goWindow int32) (stop func(), err
 		benchgrpc.RegisterBenchServer(s, GoService{})
 		go func() { defer close(done); s.Serve(ln) }()
 		return sync.OnceFunc(func() { s.Stop(); <-done }), nil
-	case ImplTCP:
-		src := &tcpSource{ln: ln, conns: map[net.Conn]struct{}{}}
+	case ImplTCP, ImplTCPEcho:
+		handle := serveStream
+		if impl == ImplTCPEcho {
+			handle = serveEcho
+		}
+		src := newRawServer(ln, handle)
 		go func() { defer close(done); src.serve() }()
 		return sync.OnceFunc(func() { src.stop(); <-done }), nil
 	}
-	return nil, fmt.Errorf("bench: unknown implementation %q: want %s, %s or %s", impl, ImplWire, ImplGo, ImplTCP)
+	return nil, fmt.Errorf("bench: unknown implementation %q: want %s, %s, %s or %s", impl, ImplWire, ImplGo, ImplTCP, ImplTCPEcho)
 }
 
 // errNoReply is returned when a server process ends before answering.

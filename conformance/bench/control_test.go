@@ -130,7 +130,7 @@ func TestProcLauncher(t *testing.T) {
 		if p, ok := srv.(*procServer); !ok || p.pid == os.Getpid() || p.pid == 0 {
 			t.Fatalf("%s: the server is not a child process: %#v", impl, srv)
 		}
-		m, err := measure(srv, []Client{c}, Workload{Name: "t", Kind: Unary, Size: SmallSize, Count: 1, Conns: 1, Concurrency: 2}, 0, 50*time.Millisecond)
+		m, err := measure(srv, []Client{c}, Workload{Name: "t", Kind: Unary, Size: SmallSize, Count: 1, Conns: 1, Concurrency: 2}, 0, 50*time.Millisecond, [2]int{plan.Server, plan.Gen})
 		c.Close()
 		if err != nil {
 			t.Fatal(err)

@@ -1,7 +1,9 @@
 // Package bench is the side-by-side benchmark harness: it measures
-// grpcwire's server against grpc-go's native server, and grpcwire's client
-// against grpc-go's client, on the same machine, in one run, with the same
-// load generator.
+// grpcwire's server against grpc-go's native server under two load
+// generators (grpcwire's client and grpc-go's), and grpcwire's client
+// against grpc-go's client, on the same machine, in one run, beside the
+// floors that no gRPC stack can beat there: raw TCP with the same payloads
+// (floor.go).
 //
 // Each measurement starts a fresh server process (the bench command run in
 // its server role, or cmd/benchserver), pinned with taskset to one core with
@@ -26,7 +28,8 @@
 //	load.go       driving one workload for one window
 //	histogram.go  the latency histogram
 //	memory.go     bytes and goroutines per idle connection and stream
-//	tcp.go        raw loopback TCP throughput, the ceiling for large messages
+//	floor.go      the floors: raw TCP ping-pong and stream, their client and echo server
+//	tcp.go        the streaming floor's server (1 MiB writes) and why its write size
 //	run.go        rounds, A/B alternation, what is measured against what
 //	report.go     the Markdown report
 //	machine.go    cores, CPU model, pinning (the open-file limit: machine_unix.go)

@@ -69,16 +69,9 @@ func (r *Results) filesSection(w io.Writer) {
 		rounds = append(rounds, fmt.Sprintf("round %d: %s", i+1, strings.Join(parts, ", ")))
 	}
 	p("Per-round ratios, grpcwire ÷ raw TCP / grpcwire ÷ grpc-go: %s.", strings.Join(rounds, "; "))
-	var tcp []float64
-	for i, v := range r.TCP {
-		if r.TCPErr[i] == "" {
-			tcp = append(tcp, v)
-		}
-	}
-	if len(tcp) > 0 {
-		mem := median(tcp)
+	if mem, ok := r.streamFloor(); ok {
 		p("")
-		p("Against raw loopback TCP memory to memory (the tcp section, %s, no file and no hashing), grpcwire's upload", formatBytesRate(mem))
+		p("Against raw loopback TCP memory to memory (the streaming floor, %s, no file and no hashing), grpcwire's upload", formatBytesRate(mem))
 		p("throughput is %.0f%% of it and its download %.0f%% (capacity %.0f%% and %.0f%%); raw TCP with the file work: %.0f%% and %.0f%%",
 			100*f.median(FileImplWire, Upload, Transfer.Rate)/mem, 100*f.median(FileImplWire, Download, Transfer.Rate)/mem,
 			100*f.median(FileImplWire, Upload, Transfer.Capacity)/mem, 100*f.median(FileImplWire, Download, Transfer.Capacity)/mem,

@@ -24,6 +24,12 @@ type Measurement struct {
 	// With an in-process server both are the same process.
 	Server Delta
 	Client Delta
+	// Busy is how long the server's CPU and the load generator's were busy
+	// over the window, whoever ran on them (/proc/stat), when BusyKnown:
+	// what is beyond the two processes' own CPU time is other processes'
+	// on a shared machine (Others).
+	Busy      [2]time.Duration
+	BusyKnown bool
 	// Err is why the measurement failed, or "".
 	Err string
 }
@@ -34,6 +40,30 @@ func (m Measurement) Rate() float64 {
 		return 0
 	}
 	return float64(m.Ops) / m.Elapsed.Seconds()
+}
+
+// Others is the share of each of the two CPUs (the server's, the load
+// generator's) that other processes took over the window, and whether it
+// is known. Both /proc/stat and getrusage are sampled at the kernel's
+// tick, so a share of a few percent is within their error.
+func (m Measurement) Others() (server, gen float64, ok bool) {
+	if !m.BusyKnown || m.Elapsed <= 0 {
+		return 0, 0, false
+	}
+	share := func(busy, own time.Duration) float64 {
+		return max(0, float64(busy-own)/float64(m.Elapsed))
+	}
+	return share(m.Busy[0], m.Server.CPU), share(m.Busy[1], m.Client.CPU), true
+}
+
+// othersNote is the progress line's note of other processes' share of the
+// two CPUs, when known.
+func (m Measurement) othersNote() string {
+	s, g, ok := m.Others()
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("; others took %.0f%% and %.0f%%", 100*s, 100*g)
 }
 
 // perOp divides a window's total by its operations.
@@ -163,8 +193,9 @@ func (dr *driver) caller(ctx context.Context, i int, start time.Time, d time.Dur
 }
 
 // measure warms the workload up, then runs one window of d with both
-// processes' counters read around it.
-func measure(srv Server, clients []Client, w Workload, warmup, d time.Duration) (Measurement, error) {
+// processes' counters read around it, and the busy time of cpus (the
+// server's and the generator's; -1 for unknown).
+func measure(srv Server, clients []Client, w Workload, warmup, d time.Duration, cpus [2]int) (Measurement, error) {
 	dr := newDriver(w, clients)
 	if warmup > 0 {
 		if _, err := dr.run(warmup); err != nil {
@@ -175,9 +206,11 @@ func measure(srv Server, clients []Client, w Workload, warmup, d time.Duration) 
 	if err != nil {
 		return Measurement{}, err
 	}
+	busyA, busyOK := cpuBusy(cpus)
 	ca := TakeSnapshot(false)
 	win, err := dr.run(d)
 	cb := TakeSnapshot(false)
+	busyB, _ := cpuBusy(cpus)
 	if err != nil {
 		return Measurement{}, err
 	}
@@ -186,12 +219,14 @@ func measure(srv Server, clients []Client, w Workload, warmup, d time.Duration) 
 		return Measurement{}, err
 	}
 	return Measurement{
-		Ops:     win.ops,
-		Samples: win.samples,
-		Elapsed: win.elapsed,
-		P50:     win.hist.Quantile(0.50),
-		P99:     win.hist.Quantile(0.99),
-		Server:  sb.Sub(sa),
-		Client:  cb.Sub(ca),
+		Ops:       win.ops,
+		Samples:   win.samples,
+		Elapsed:   win.elapsed,
+		P50:       win.hist.Quantile(0.50),
+		P99:       win.hist.Quantile(0.99),
+		Server:    sb.Sub(sa),
+		Client:    cb.Sub(ca),
+		Busy:      [2]time.Duration{busyB[0] - busyA[0], busyB[1] - busyA[1]},
+		BusyKnown: busyOK,
 	}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Machine describes where a run happened, for the report's header.
@@ -136,4 +137,48 @@ func PlanPinning() PinPlan {
 		return no
 	}
 	return PinPlan{Taskset: ts, Server: cpus[0], Gen: cpus[1]}
+}
+
+// clockTick is the unit of /proc/stat's CPU times, USER_HZ: 100 a second
+// on every Linux architecture Go builds for.
+const clockTick = 10 * time.Millisecond
+
+// cpuBusy returns how long each of cpus has been busy since boot (user,
+// nice, system, irq, softirq and steal time of its line in /proc/stat),
+// and false when a CPU is -1 or the file cannot be read.
+func cpuBusy(cpus [2]int) ([2]time.Duration, bool) {
+	var busy [2]time.Duration
+	if cpus[0] < 0 || cpus[1] < 0 {
+		return busy, false
+	}
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return busy, false
+	}
+	found := 0
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) < 9 || !strings.HasPrefix(f[0], "cpu") || f[0] == "cpu" {
+			continue
+		}
+		n, err := strconv.Atoi(f[0][len("cpu"):])
+		if err != nil {
+			continue
+		}
+		var ticks int64
+		for _, i := range []int{1, 2, 3, 6, 7, 8} { // user nice system (idle iowait) irq softirq steal
+			v, err := strconv.ParseInt(f[i], 10, 64)
+			if err != nil {
+				return busy, false
+			}
+			ticks += v
+		}
+		for k, c := range cpus {
+			if c == n {
+				busy[k] = time.Duration(ticks) * clockTick
+				found++
+			}
+		}
+	}
+	return busy, found == len(cpus)
 }

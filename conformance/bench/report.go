@@ -39,21 +39,26 @@ func (r *Results) Markdown(w io.Writer) {
 	p("allocs/op and B/op are runtime/metrics heap allocations (objects including tiny ones, and bytes) over")
 	p("the window divided by operations. syscalls/op counts read and write system calls (syscr + syscw of")
 	p("/proc/PID/io: read/write/readv/writev on the socket; epoll and futex calls are not counted).")
-	if len(r.Servers) > 0 {
+	p("The other side's CPU use is the load generator's in the servers tables and the server's in the clients")
+	p("table, with other processes' share of its core in brackets when 5%% or more: their busy time in /proc/stat")
+	p("beyond the two processes' own (the machine is shared; both counters are sampled at the kernel's tick).")
+	p("When the two add up to %.0f%% or more (in bold), that side's core was full: it, not the side measured, set", 100*saturated)
+	p("the pace, and CPU/op is the figure to compare.")
+	for _, lr := range r.Servers {
 		p("")
-		p("## Servers: grpcwire's vs grpc-go's, both driven by %s's client", r.ServerLoad)
+		p("## Servers: grpcwire's vs grpc-go's, both driven by %s's client", lr.Load)
 		p("")
-		r.comparisonTable(w, r.Servers, "server", func(m Measurement) Delta { return m.Server })
+		r.comparisonTable(w, lr.Comparisons, "server", "generator", func(m Measurement) (Delta, Delta) { return m.Server, m.Client }, 1)
 		p("")
 		p("Per-round ratios, grpcwire ÷ grpc-go: throughput (above 1: grpcwire faster) / server CPU per op (below 1: grpcwire cheaper)")
 		p("")
-		ratioTable(w, r.Servers, func(m Measurement) Delta { return m.Server })
+		ratioTable(w, lr.Comparisons, func(m Measurement) Delta { return m.Server })
 	}
 	if len(r.Clients) > 0 {
 		p("")
 		p("## Clients: grpcwire's vs grpc-go's, both against grpc-go's server")
 		p("")
-		r.comparisonTable(w, r.Clients, "client", func(m Measurement) Delta { return m.Client })
+		r.comparisonTable(w, r.Clients, "client", "server", func(m Measurement) (Delta, Delta) { return m.Client, m.Server }, 0)
 		p("")
 		p("Per-round ratios, grpcwire ÷ grpc-go: throughput (above 1: grpcwire faster) / client CPU per op (below 1: grpcwire cheaper)")
 		p("")
@@ -62,8 +67,8 @@ func (r *Results) Markdown(w io.Writer) {
 	if len(r.Memory) > 0 {
 		r.memoryTable(w)
 	}
-	if len(r.TCP) > 0 {
-		r.tcpSection(w)
+	if len(r.Floors) > 0 {
+		r.floorSection(w)
 	}
 	if r.Files != nil {
 		r.filesSection(w)
@@ -71,9 +76,20 @@ func (r *Results) Markdown(w io.Writer) {
 	r.failures(w)
 }
 
-func (r *Results) comparisonTable(w io.Writer, cs []Comparison, side string, of func(Measurement) Delta) {
-	fmt.Fprintf(w, "| workload (latency of) | %s | throughput | p50 | p99 | CPU/op | CPU use | allocs/op | B/op | syscalls/op |\n", side)
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+// saturated is the CPU use at or above which a side is taken to have set
+// the pace of a window: one core all but fully busy, allowing for the
+// tick-sampled accounting's error.
+const saturated = 0.95
+
+// comparisonTable writes one section's medians: side is the measured
+// process, other the process on the other end, of returns their counters,
+// and otherCPU is which of Measurement.Busy's CPUs the other one ran on.
+func (r *Results) comparisonTable(w io.Writer, cs []Comparison, side, other string, of func(Measurement) (Delta, Delta), otherCPU int) {
+	fmt.Fprintf(w, "| workload (latency of) | %s | throughput | p50 | p99 | CPU/op | CPU use | %s CPU use | allocs/op | B/op | syscalls/op |\n", side, other)
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	own := func(m Measurement) Delta { d, _ := of(m); return d }
+	var pace []string
+	var othersS, othersG []float64
 	for _, c := range cs {
 		for k, impl := range Impls {
 			label := ""
@@ -82,7 +98,7 @@ func (r *Results) comparisonTable(w io.Writer, cs []Comparison, side string, of 
 			}
 			ok := okRounds(c, k)
 			if len(ok) == 0 {
-				fmt.Fprintf(w, "| %s | %s | failed | | | | | | | |\n", label, impl)
+				fmt.Fprintf(w, "| %s | %s | failed | | | | | | | | |\n", label, impl)
 				continue
 			}
 			med := func(f func(Measurement) float64) float64 {
@@ -92,26 +108,68 @@ func (r *Results) comparisonTable(w io.Writer, cs []Comparison, side string, of 
 				}
 				return median(vs)
 			}
+			for _, m := range ok {
+				if s, g, known := m.Others(); known {
+					othersS, othersG = append(othersS, s), append(othersG, g)
+				}
+			}
 			rate := med(Measurement.Rate)
-			cpu := med(func(m Measurement) float64 { return m.perOp(float64(of(m).CPU)) })
-			use := med(func(m Measurement) float64 { return float64(of(m).CPU) / float64(m.Elapsed) })
-			allocs := med(func(m Measurement) float64 { return m.perOp(float64(of(m).Allocs)) })
-			bytes := med(func(m Measurement) float64 { return m.perOp(float64(of(m).AllocBytes)) })
+			cpu := med(func(m Measurement) float64 { return m.perOp(float64(own(m).CPU)) })
+			use := med(func(m Measurement) float64 { return own(m).Use(m.Elapsed) })
+			otherUse := med(func(m Measurement) float64 { _, d := of(m); return d.Use(m.Elapsed) })
+			// The other side's core was full when its own use and other
+			// processes' on it add up to all of it.
+			otherCore, othersOn := otherUse, 0.0
+			if _, _, known := ok[0].Others(); known {
+				othersOn = med(func(m Measurement) float64 { s, g, _ := m.Others(); return [2]float64{s, g}[otherCPU] })
+				otherCore = med(func(m Measurement) float64 {
+					s, g, _ := m.Others()
+					_, d := of(m)
+					return d.Use(m.Elapsed) + [2]float64{s, g}[otherCPU]
+				})
+			}
+			allocs := med(func(m Measurement) float64 { return m.perOp(float64(own(m).Allocs)) })
+			bytes := med(func(m Measurement) float64 { return m.perOp(float64(own(m).AllocBytes)) })
 			sys := "n/a"
-			if of(ok[0]).Syscalls >= 0 {
-				sys = fmt.Sprintf("%.2f", med(func(m Measurement) float64 { return m.perOp(float64(of(m).Syscalls)) }))
+			if own(ok[0]).Syscalls >= 0 {
+				sys = fmt.Sprintf("%.2f", med(func(m Measurement) float64 { return m.perOp(float64(own(m).Syscalls)) }))
 			}
 			note := ""
 			if len(ok) < len(c.Rounds) {
 				note = fmt.Sprintf(" (%d of %d rounds)", len(ok), len(c.Rounds))
 			}
-			fmt.Fprintf(w, "| %s | %s%s | %s | %s | %s | %s | %.0f%% | %s | %s | %s |\n",
+			otherCell := fmt.Sprintf("%.0f%%", 100*otherUse)
+			if othersOn >= 0.05 {
+				otherCell += fmt.Sprintf(" (+%.0f%%)", 100*othersOn)
+			}
+			if otherCore >= saturated {
+				otherCell = "**" + otherCell + "**"
+				pace = append(pace, fmt.Sprintf("%s with %s", c.Workload.Name, impl))
+			}
+			fmt.Fprintf(w, "| %s | %s%s | %s | %s | %s | %s | %.0f%% | %s | %s | %s | %s |\n",
 				label, impl, note, formatRate(c.Workload, rate),
 				formatDuration(time.Duration(med(func(m Measurement) float64 { return float64(m.P50) }))),
 				formatDuration(time.Duration(med(func(m Measurement) float64 { return float64(m.P99) }))),
-				formatDuration(time.Duration(cpu)), 100*use, formatAllocs(allocs), formatCount(int(math.Round(bytes))), sys)
+				formatDuration(time.Duration(cpu)), 100*use, otherCell, formatAllocs(allocs), formatCount(int(math.Round(bytes))), sys)
 		}
 	}
+	fmt.Fprintln(w)
+	if len(pace) > 0 {
+		fmt.Fprintf(w, "The %s's core was full (its CPU use, with other processes' on that core in brackets, at least %.0f%%; medians of the rounds) in %s: there the %s, not the %s, set the throughput.\n",
+			other, 100*saturated, strings.Join(pace, ", "), other, side)
+	} else {
+		fmt.Fprintf(w, "The %s's core was less than %.0f%% busy (its CPU use, with other processes' on that core in brackets) in every row.\n", other, 100*saturated)
+	}
+	if len(othersS) > 0 {
+		fmt.Fprintf(w, "Other processes took %s of the server's CPU and %s of the load generator's over these windows (median, largest).\n",
+			shareRange(othersS), shareRange(othersG))
+	}
+}
+
+// shareRange writes the median and the largest of shares of a CPU.
+func shareRange(vs []float64) string {
+	largest := slices.Max(vs)
+	return fmt.Sprintf("%.0f%%, %.0f%%", 100*median(slices.Clone(vs)), 100*largest)
 }
 
 // okRounds are the measurements of implementation k that succeeded.
@@ -213,62 +271,208 @@ func (r *Results) memoryTable(w io.Writer) {
 	fmt.Fprintln(w)
 }
 
-func (r *Results) tcpSection(w io.Writer) {
-	var ok []float64
-	for i, v := range r.TCP {
-		if r.TCPErr[i] == "" {
-			ok = append(ok, v)
+// floorSection writes the floors, then every figure of the servers and
+// clients sections that has a floor as a fraction of it.
+func (r *Results) floorSection(w io.Writer) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	p("")
+	p("## Floors: raw loopback TCP, what no gRPC stack can beat here")
+	p("")
+	p("The same payloads on one loopback connection with nothing of gRPC or HTTP/2: the server in a process")
+	p("pinned like the gRPC servers, the client in the load generator's process and loop. Ping-pong: a 100 B")
+	p("request and a 100 B answer, each after a 4-byte length and written in one write, one at a time (the floor")
+	p("of unary with one caller and of bidi ping-pong). Stream: the server writes 1 MiB at a time, as grpcwire's")
+	p("writer does per writev, and the client reads each 1 MiB message whole into one buffer (the floor of")
+	p("server-streaming 1 MiB messages and of the files section).")
+	p("")
+	p("| floor (latency of) | throughput | p50 | p99 | server CPU/op | client CPU/op | server / client CPU use | syscalls/op server / client | allocs/op server / client |")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, f := range r.Floors {
+		ok := okFloor(f)
+		label := fmt.Sprintf("%s (%s)", f.describe(), f.Workload.LatencyOf())
+		if len(ok) == 0 {
+			p("| %s | failed | | | | | | | |", label)
+			continue
+		}
+		med := func(v func(Measurement) float64) float64 { return medianOf(ok, v) }
+		perOp := func(d func(Measurement) Delta, v func(Delta) float64) float64 {
+			return med(func(m Measurement) float64 { return m.perOp(v(d(m))) })
+		}
+		srv := func(m Measurement) Delta { return m.Server }
+		cli := func(m Measurement) Delta { return m.Client }
+		cpu := func(d Delta) float64 { return float64(d.CPU) }
+		sys := func(d Delta) float64 { return float64(d.Syscalls) }
+		allocs := func(d Delta) float64 { return float64(d.Allocs) }
+		sysCell := "n/a"
+		if ok[0].Server.Syscalls >= 0 && ok[0].Client.Syscalls >= 0 {
+			sysCell = fmt.Sprintf("%.2f / %.2f", perOp(srv, sys), perOp(cli, sys))
+		}
+		p("| %s | %s | %s | %s | %s | %s | %.0f%% / %.0f%% | %s | %s / %s |", label,
+			formatRate(f.Workload, med(Measurement.Rate)),
+			formatDuration(time.Duration(med(func(m Measurement) float64 { return float64(m.P50) }))),
+			formatDuration(time.Duration(med(func(m Measurement) float64 { return float64(m.P99) }))),
+			formatDuration(time.Duration(perOp(srv, cpu))), formatDuration(time.Duration(perOp(cli, cpu))),
+			100*med(func(m Measurement) float64 { return m.Server.Use(m.Elapsed) }), 100*med(func(m Measurement) float64 { return m.Client.Use(m.Elapsed) }),
+			sysCell, formatAllocs(perOp(srv, allocs)), formatAllocs(perOp(cli, allocs)))
+	}
+	var othersS, othersG []float64
+	for _, f := range r.Floors {
+		for _, m := range okFloor(f) {
+			if s, g, known := m.Others(); known {
+				othersS, othersG = append(othersS, s), append(othersG, g)
+			}
 		}
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "## Raw loopback TCP")
-	fmt.Fprintln(w)
-	if len(ok) == 0 {
-		fmt.Fprintln(w, "Failed in every round.")
-		return
+	if len(othersS) > 0 {
+		p("")
+		p("Other processes took %s of the server's CPU and %s of the load generator's over these windows (median, largest).",
+			shareRange(othersS), shareRange(othersG))
 	}
-	tcp := median(ok)
-	rounds := make([]string, len(ok))
-	for i, v := range ok {
-		rounds[i] = formatBytesRate(v)
+	var rounds []string
+	for _, f := range r.Floors {
+		var vs []string
+		for _, m := range f.Rounds {
+			if m.Err != "" {
+				vs = append(vs, "failed")
+			} else {
+				vs = append(vs, formatRate(f.Workload, m.Rate()))
+			}
+		}
+		rounds = append(rounds, fmt.Sprintf("%s %s", f.Workload.Name, strings.Join(vs, ", ")))
 	}
-	fmt.Fprintf(w, "%s (median; rounds: %s): one connection, %s writes from a process pinned like the servers,\n",
-		formatBytesRate(tcp), strings.Join(rounds, ", "), sizeName(tcpChunk))
-	fmt.Fprintln(w, "read in the load generator's process, the direction of a server-streaming call.")
-	for _, sec := range []struct {
-		name string
-		cs   []Comparison
-		side string
-	}{{"Servers", r.Servers, "server"}, {"Clients", r.Clients, "client"}} {
-		for _, c := range sec.cs {
-			if c.Workload.Kind != ServerStream || c.Workload.Size != LargeSize {
+	p("")
+	p("Per round: %s.", strings.Join(rounds, "; "))
+	if len(r.Copy) > 0 {
+		cs := make([]string, len(r.Copy))
+		for i, v := range r.Copy {
+			cs[i] = formatBytesRate(v)
+		}
+		p("")
+		p("Copy calibration: the load generator copies 1 MiB blocks between two 64 MiB buffers at %s (median; rounds: %s),", formatBytesRate(median(slices.Clone(r.Copy))), strings.Join(cs, ", "))
+		p("the least a client does per byte of a large message. It moves with what else shares the machine's memory,")
+		p("inside this machine or outside it, and the streaming figures move with it.")
+	}
+
+	type row struct {
+		c     Comparison
+		where string
+	}
+	var rows []row
+	for _, lr := range r.Servers {
+		for _, c := range lr.Comparisons {
+			rows = append(rows, row{c, fmt.Sprintf("server, driven by %s's client", lr.Load)})
+		}
+	}
+	for _, c := range r.Clients {
+		rows = append(rows, row{c, "client, against grpc-go's server"})
+	}
+	var lines []string
+	for _, rw := range rows {
+		fw, ok := floorOf(rw.c.Workload)
+		if !ok {
+			continue
+		}
+		f, found := r.floor(fw.Name)
+		if !found {
+			continue
+		}
+		floor := okFloor(f)
+		if len(floor) == 0 {
+			continue
+		}
+		fRate := medianOf(floor, Measurement.Rate)
+		fP50 := medianOf(floor, func(m Measurement) float64 { return float64(m.P50) })
+		fP99 := medianOf(floor, func(m Measurement) float64 { return float64(m.P99) })
+		cells := []string{rw.c.Workload.Name, rw.where, f.Workload.Name}
+		for k := range Impls {
+			ms := okRounds(rw.c, k)
+			if len(ms) == 0 {
+				cells = append(cells, "failed", "", "")
 				continue
 			}
-			var parts []string
-			for k, impl := range Impls {
-				ms := okRounds(c, k)
-				if len(ms) == 0 {
-					continue
-				}
-				rates := make([]float64, len(ms))
-				for i, m := range ms {
-					rates[i] = m.Rate() * float64(c.Workload.Size)
-				}
-				parts = append(parts, fmt.Sprintf("%s's %s %s = %.0f%%", impl, sec.side, formatBytesRate(median(rates)), 100*median(rates)/tcp))
-			}
-			if len(parts) > 0 {
-				fmt.Fprintf(w, "%s, %s of it: %s.\n", sec.name, c.Workload.Describe(), strings.Join(parts, "; "))
-			}
+			cells = append(cells,
+				fmt.Sprintf("%.0f%%", 100*ratio(medianOf(ms, Measurement.Rate), fRate)),
+				fmt.Sprintf("%.2f×", ratio(medianOf(ms, func(m Measurement) float64 { return float64(m.P50) }), fP50)),
+				fmt.Sprintf("%.2f×", ratio(medianOf(ms, func(m Measurement) float64 { return float64(m.P99) }), fP99)))
+		}
+		lines = append(lines, "| "+strings.Join(cells, " | ")+" |")
+	}
+	if len(lines) == 0 {
+		return
+	}
+	p("")
+	p("Against the floor: each stack's throughput as a share of its floor's, and its p50 and p99 latency as a")
+	p("multiple of the floor's (medians over the rounds). The floor has no HTTP/2, no HPACK, no protobuf and")
+	p("no gRPC framing or status; the stacks carry all of that over the same loopback.")
+	p("")
+	p("| workload | measured | floor | grpcwire throughput | grpcwire p50 | grpcwire p99 | grpc-go throughput | grpc-go p50 | grpc-go p99 |")
+	p("|---|---|---|---:|---:|---:|---:|---:|---:|")
+	for _, l := range lines {
+		p("%s", l)
+	}
+}
+
+// describe is the floor in words, for the report.
+func (f FloorRun) describe() string {
+	if f.Workload.Kind == ServerStream {
+		return fmt.Sprintf("raw TCP stream of %s messages", sizeName(f.Workload.Size))
+	}
+	return fmt.Sprintf("raw TCP ping-pong %s", sizeName(f.Workload.Size))
+}
+
+// floor returns the floor named name.
+func (r *Results) floor(name string) (FloorRun, bool) {
+	for _, f := range r.Floors {
+		if f.Workload.Name == name {
+			return f, true
 		}
 	}
+	return FloorRun{}, false
+}
+
+// streamFloor is the streaming floor's median throughput in bytes per
+// second, and whether it was measured.
+func (r *Results) streamFloor() (float64, bool) {
+	f, found := r.floor(FloorStream.Name)
+	ok := okFloor(f)
+	if !found || len(ok) == 0 {
+		return 0, false
+	}
+	return medianOf(ok, Measurement.Rate) * float64(f.Workload.Size), true
+}
+
+// okFloor are the floor's measurements that succeeded.
+func okFloor(f FloorRun) []Measurement {
+	var ms []Measurement
+	for _, m := range f.Rounds {
+		if m.Err == "" {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+// medianOf is the median of v over ms.
+func medianOf(ms []Measurement, v func(Measurement) float64) float64 {
+	vs := make([]float64, len(ms))
+	for i, m := range ms {
+		vs[i] = v(m)
+	}
+	return median(vs)
 }
 
 func (r *Results) failures(w io.Writer) {
 	var lines []string
-	for _, sec := range []struct {
+	type section struct {
 		name string
 		cs   []Comparison
-	}{{"server", r.Servers}, {"client", r.Clients}} {
+	}
+	var secs []section
+	for _, lr := range r.Servers {
+		secs = append(secs, section{"server (" + lr.Load + "'s client)", lr.Comparisons})
+	}
+	secs = append(secs, section{"client", r.Clients})
+	for _, sec := range secs {
 		for _, c := range sec.cs {
 			for i, p := range c.Rounds {
 				for k, m := range p {
@@ -286,9 +490,11 @@ func (r *Results) failures(w io.Writer) {
 			}
 		}
 	}
-	for i, e := range r.TCPErr {
-		if e != "" {
-			lines = append(lines, fmt.Sprintf("- round %d, raw TCP: %s", i+1, e))
+	for _, f := range r.Floors {
+		for i, m := range f.Rounds {
+			if m.Err != "" {
+				lines = append(lines, fmt.Sprintf("- round %d, floor %s: %s", i+1, f.Workload.Name, m.Err))
+			}
 		}
 	}
 	if r.Files != nil {

@@ -21,10 +21,10 @@ type Config struct {
 	Warmup, Duration time.Duration
 	// Workloads are those measured, in the report's order.
 	Workloads []Workload
-	// The sections: Servers compares the two servers under grpc-go's
-	// client; Clients compares the two clients against grpc-go's server;
-	// Memory measures idle connections and streams on both servers; TCP
-	// measures raw loopback TCP.
+	// The sections: Servers compares the two servers under each of
+	// ServerLoads' clients; Clients compares the two clients against
+	// grpc-go's server; Memory measures idle connections and streams on
+	// both servers; TCP measures the floors, raw loopback TCP (floor.go).
 	Servers, Clients, Memory, TCP bool
 	// IdleConns and IdleStreams size the memory measurement.
 	IdleConns, IdleStreams int
@@ -32,7 +32,7 @@ type Config struct {
 	Launcher Launcher
 	// ProfileDir, when set, makes every server of the Servers section write
 	// CPU and allocation profiles there, named
-	// <server>-<workload>-r<round>.{cpu,mem}.pprof.
+	// <server>-<workload>-by-<load generator>-r<round>.{cpu,mem}.pprof.
 	ProfileDir string
 	// Progress receives a line per measurement; nil for none.
 	Progress io.Writer
@@ -41,11 +41,16 @@ type Config struct {
 	// windows of that many bytes, turning grpc-go's BDP estimator off; see
 	// DialerFor. Zero measures grpc-go as it comes.
 	GoWindow int32
-	// ServerLoad is the client that drives both servers in the Servers
-	// section: ImplGo (the default when empty) or ImplWire. A load
-	// generator that is cheaper per call pushes both servers harder, which
-	// shows their capacity rather than the generator's.
-	ServerLoad string
+	// ServerLoads are the load generators of the Servers section, each
+	// driving both servers in a table of its own: ImplWire (grpcwire's
+	// client, the cheaper per call, so the one that pushes both servers
+	// harder) and ImplGo (grpc-go's client, independent of the code under
+	// test). Empty means both.
+	ServerLoads []string
+	// CPUs are the CPUs of the servers and of the load generator, -1 where
+	// they are not pinned: the harness reads how busy each was over every
+	// window (/proc/stat) to tell what other processes took from them.
+	CPUs [2]int
 	// Generator says where the load generator runs, and Command how the
 	// run was started, for the report.
 	Generator string
@@ -55,11 +60,24 @@ type Config struct {
 	Files *FilesConfig
 }
 
-func (cfg Config) serverLoad() string {
-	if cfg.ServerLoad == "" {
-		return ImplGo
+func (cfg Config) serverLoads() []string {
+	if len(cfg.ServerLoads) == 0 {
+		return Impls[:]
 	}
-	return cfg.ServerLoad
+	return cfg.ServerLoads
+}
+
+// LoadRun is the Servers section under one load generator.
+type LoadRun struct {
+	// Load is the client library of the load generator.
+	Load        string
+	Comparisons []Comparison
+}
+
+// FloorRun is one floor's measurement in every round.
+type FloorRun struct {
+	Workload Workload
+	Rounds   []Measurement
 }
 
 // Pair is one round's measurements of A and B (Impls' order).
@@ -79,22 +97,22 @@ type Results struct {
 	Warmup, Duration time.Duration
 	ServerPinning    string
 	GoWindow         int32
-	ServerLoad       string // the client driving the Servers section
 	Generator        string
 	Command          string
-	// Servers: A is grpcwire's server, B grpc-go's; the load generator is
-	// ServerLoad's client.
-	Servers []Comparison
+	// Servers has one LoadRun per load generator: in each, A is grpcwire's
+	// server, B grpc-go's.
+	Servers []LoadRun
 	// Clients: A is grpcwire's client, B grpc-go's; the server is
 	// grpc-go's.
 	Clients []Comparison
 	// Memory holds, per round, grpcwire's server's idle costs then
 	// grpc-go's.
 	Memory [][2]MemoryMeasurement
-	// TCP is raw loopback throughput per round, in bytes per second;
-	// TCPErr says why a round has none.
-	TCP    []float64
-	TCPErr []string
+	// Floors are the raw TCP floors (FloorPingPong, FloorStream), each
+	// measured in every round; Copy is the copy calibration of each round
+	// (measureCopy), in bytes per second.
+	Floors []FloorRun
+	Copy   []float64
 	// Files is the files section's, when it ran.
 	Files *FileResults
 }
@@ -114,7 +132,6 @@ func Run(cfg Config) (*Results, error) {
 		Duration:      cfg.Duration,
 		ServerPinning: cfg.Launcher.Pinned(),
 		GoWindow:      cfg.GoWindow,
-		ServerLoad:    cfg.serverLoad(),
 		Generator:     cfg.Generator,
 		Command:       cfg.Command,
 	}
@@ -126,7 +143,14 @@ func Run(cfg Config) (*Results, error) {
 		return cs
 	}
 	if cfg.Servers {
-		res.Servers = newCmp()
+		for _, load := range cfg.serverLoads() {
+			res.Servers = append(res.Servers, LoadRun{Load: load, Comparisons: newCmp()})
+		}
+	}
+	if cfg.TCP {
+		for _, w := range []Workload{FloorPingPong, FloorStream} {
+			res.Floors = append(res.Floors, FloorRun{Workload: w, Rounds: make([]Measurement, cfg.Rounds)})
+		}
 	}
 	if cfg.Clients {
 		res.Clients = newCmp()
@@ -145,21 +169,31 @@ func Run(cfg Config) (*Results, error) {
 	for r := range cfg.Rounds {
 		round := fmt.Sprintf("round %d/%d", r+1, cfg.Rounds)
 		if cfg.TCP {
-			bps, err := runTCP(cfg)
-			res.TCP = append(res.TCP, bps)
-			res.TCPErr = append(res.TCPErr, errString(err))
-			progress("%s raw TCP: %s %s", round, formatBytesRate(bps), errString(err))
+			bps := measureCopy(cfg.Duration)
+			res.Copy = append(res.Copy, bps)
+			progress("%s copy   1 MiB blocks in the load generator: %s", round, formatBytesRate(bps))
 		}
-		if cfg.Servers {
+		for i := range res.Floors {
+			f := &res.Floors[i]
+			server := ImplTCPEcho
+			if f.Workload.Kind == ServerStream {
+				server = ImplTCP
+			}
+			m := runOne(cfg, server, ImplTCP, f.Workload, "")
+			f.Rounds[r] = m
+			progress("%s floor  %-8s %-22s %s", round, ImplTCP, f.Workload.Name, progressLine(f.Workload, m, m.Server))
+		}
+		for li := range res.Servers {
+			lr := &res.Servers[li]
 			for i, w := range cfg.Workloads {
 				for k, impl := range Impls {
 					profile := ""
 					if cfg.ProfileDir != "" {
-						profile = filepath.Join(cfg.ProfileDir, fmt.Sprintf("%s-%s-r%d", impl, w.Name, r+1))
+						profile = filepath.Join(cfg.ProfileDir, fmt.Sprintf("%s-%s-by-%s-r%d", impl, w.Name, lr.Load, r+1))
 					}
-					m := runOne(cfg, impl, cfg.serverLoad(), w, profile)
-					res.Servers[i].Rounds[r][k] = m
-					progress("%s server %-8s %-22s %s", round, impl, w.Name, progressLine(w, m, m.Server))
+					m := runOne(cfg, impl, lr.Load, w, profile)
+					lr.Comparisons[i].Rounds[r][k] = m
+					progress("%s server %-8s %-22s by %-8s %s", round, impl, w.Name, lr.Load, progressLine(w, m, m.Server))
 				}
 			}
 		}
@@ -209,7 +243,7 @@ func runOne(cfg Config, serverImpl, clientImpl string, w Workload, profile strin
 			srv.Close()
 			return Measurement{}, err
 		}
-		m, err := measure(srv, clients, w, cfg.Warmup, cfg.Duration)
+		m, err := measure(srv, clients, w, cfg.Warmup, cfg.Duration, cfg.CPUs)
 		closeAll(clients)
 		if cerr := srv.Close(); err == nil {
 			err = cerr
@@ -220,26 +254,14 @@ func runOne(cfg Config, serverImpl, clientImpl string, w Workload, profile strin
 	return m
 }
 
-// runTCP measures raw loopback TCP for one round.
-func runTCP(cfg Config) (float64, error) {
-	srv, err := cfg.Launcher.Launch(ImplTCP, "")
-	if err != nil {
-		return 0, err
-	}
-	bps, err := measureTCP(srv.Addr(), cfg.Warmup, cfg.Duration)
-	if cerr := srv.Close(); err == nil {
-		err = cerr
-	}
-	return bps, err
-}
-
 func progressLine(w Workload, m Measurement, d Delta) string {
 	if m.Err != "" {
 		return "FAILED: " + m.Err
 	}
-	return fmt.Sprintf("%s p50 %s p99 %s cpu/op %s allocs/op %.1f",
+	return fmt.Sprintf("%s p50 %s p99 %s cpu/op %s allocs/op %.1f; server %.0f%%, generator %.0f%% of a core%s",
 		formatRate(w, m.Rate()), formatDuration(m.P50), formatDuration(m.P99),
-		formatDuration(time.Duration(m.perOp(float64(d.CPU)))), m.perOp(float64(d.Allocs)))
+		formatDuration(time.Duration(m.perOp(float64(d.CPU)))), m.perOp(float64(d.Allocs)),
+		100*m.Server.Use(m.Elapsed), 100*m.Client.Use(m.Elapsed), m.othersNote())
 }
 
 func errString(err error) string {

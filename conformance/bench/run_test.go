@@ -14,7 +14,7 @@ import (
 // nothing.
 func TestRunSmoke(t *testing.T) {
 	checkNoLeaks(t)
-	ws, err := SelectWorkloads("unary-100B-c50-4conns,sstream-100B-x10000,cstream-100B-x10000")
+	ws, err := SelectWorkloads("unary-100B-c1,unary-100B-c50-4conns,sstream-100B-x10000,cstream-100B-x10000")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,10 @@ func TestRunSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sec := range [][]Comparison{res.Servers, res.Clients} {
+	if len(res.Servers) != 2 || res.Servers[0].Load != ImplWire || res.Servers[1].Load != ImplGo {
+		t.Fatalf("servers section ran under %+v, want grpcwire's then grpc-go's client", res.Servers)
+	}
+	for _, sec := range [][]Comparison{res.Servers[0].Comparisons, res.Servers[1].Comparisons, res.Clients} {
 		if len(sec) != len(ws) {
 			t.Fatalf("%d comparisons, want %d", len(sec), len(ws))
 		}
@@ -65,8 +68,9 @@ func TestRunSmoke(t *testing.T) {
 			t.Errorf("memory of %s: %+v; want goroutines for every idle conn and stream", Impls[k], m)
 		}
 	}
-	if len(res.TCP) != 1 || res.TCPErr[0] != "" || res.TCP[0] <= 0 {
-		t.Errorf("raw TCP: %v %q", res.TCP, res.TCPErr)
+	checkFloors(t, res)
+	if len(res.Copy) != 1 || res.Copy[0] <= 0 {
+		t.Errorf("copy calibration: %v", res.Copy)
 	}
 
 	var md bytes.Buffer
@@ -74,14 +78,23 @@ func TestRunSmoke(t *testing.T) {
 	report := md.String()
 	for _, want := range []string{
 		"| command | `go test` |",
-		"## Servers: grpcwire's vs grpc-go's",
+		"## Servers: grpcwire's vs grpc-go's, both driven by grpcwire's client",
+		"## Servers: grpcwire's vs grpc-go's, both driven by grpc-go's client",
+		"| server | throughput | p50 | p99 | CPU/op | CPU use | generator CPU use |",
 		"## Clients: grpcwire's vs grpc-go's",
+		"| client | throughput | p50 | p99 | CPU/op | CPU use | server CPU use |",
 		"| unary 100 B, 50 concurrent, 4 conns (call) | grpcwire |",
 		"| client-streaming 10,000 × 100 B (call of 10,000 msgs) | grpcwire |",
 		"| server-streaming 10,000 × 100 B (call of 10,000 msgs) | grpcwire |",
 		"| unary-100B-c50-4conns | ",
 		"## Memory",
-		"## Raw loopback TCP",
+		"## Floors: raw loopback TCP",
+		"Copy calibration: the load generator copies 1 MiB blocks",
+		"| raw TCP ping-pong 100 B (round trip) | ",
+		"| raw TCP stream of 1 MiB messages (call of 64 msgs) | ",
+		"| unary-100B-c1 | server, driven by grpcwire's client | tcp-pingpong-100B | ",
+		"| unary-100B-c1 | server, driven by grpc-go's client | tcp-pingpong-100B | ",
+		"| unary-100B-c1 | client, against grpc-go's server | tcp-pingpong-100B | ",
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
@@ -90,7 +103,7 @@ func TestRunSmoke(t *testing.T) {
 	if strings.Contains(report, "## Failures") || strings.Contains(report, "failed") {
 		t.Errorf("report shows failures:\n%s", report)
 	}
-	if n := strings.Count(progress.String(), "\n"); n != 2*2*len(ws)+2+1 {
+	if n := strings.Count(progress.String(), "\n"); n != 3*2*len(ws)+2+2+1 {
 		t.Errorf("%d progress lines, want one per measurement:\n%s", n, progress.String())
 	}
 }
@@ -100,23 +113,27 @@ func TestRunSmoke(t *testing.T) {
 func TestRunFailures(t *testing.T) {
 	checkNoLeaks(t)
 	res, err := Run(Config{
-		Rounds:    1,
-		Duration:  10 * time.Millisecond,
-		Workloads: Workloads[:1],
-		Servers:   true,
-		Launcher:  failingLauncher{},
+		Rounds:      1,
+		Duration:    10 * time.Millisecond,
+		Workloads:   Workloads[:1],
+		Servers:     true,
+		TCP:         true,
+		ServerLoads: []string{ImplWire},
+		Launcher:    failingLauncher{},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range res.Servers[0].Rounds[0] {
+	for _, m := range res.Servers[0].Comparisons[0].Rounds[0] {
 		if !strings.Contains(m.Err, "no servers today") {
 			t.Errorf("Err = %q, want the launcher's error", m.Err)
 		}
 	}
 	var md bytes.Buffer
 	res.Markdown(&md)
-	if !strings.Contains(md.String(), "## Failures") || !strings.Contains(md.String(), "| grpcwire | failed |") {
+	if !strings.Contains(md.String(), "## Failures") || !strings.Contains(md.String(), "| grpcwire | failed |") ||
+		!strings.Contains(md.String(), "- round 1, floor tcp-pingpong-100B: bench: no servers today") ||
+		!strings.Contains(md.String(), "| raw TCP ping-pong 100 B (round trip) | failed |") {
 		t.Errorf("report does not show the failure:\n%s", md.String())
 	}
 	if _, err := Run(Config{}); err == nil {
@@ -143,18 +160,18 @@ func TestBidiPingPong(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(Config{Rounds: 1, Duration: 300 * time.Millisecond, Workloads: ws, Servers: true, Clients: true, Launcher: InProcLauncher{}})
+	res, err := Run(Config{Rounds: 1, Duration: 300 * time.Millisecond, Workloads: ws, Servers: true, Clients: true, Launcher: InProcLauncher{}, ServerLoads: []string{ImplGo}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sec := range [][]Comparison{res.Servers, res.Clients} {
+	for _, sec := range [][]Comparison{res.Servers[0].Comparisons, res.Clients} {
 		for k, m := range sec[0].Rounds[0] {
 			if m.Err != "" || m.Ops == 0 {
 				t.Errorf("%s: %d round trips, error %q", Impls[k], m.Ops, m.Err)
 			}
 		}
 	}
-	if m := res.Servers[0].Rounds[0][0]; m.Ops < 1500 {
+	if m := res.Servers[0].Comparisons[0].Rounds[0][0]; m.Ops < 1500 {
 		t.Logf("only %d round trips against grpcwire's server: too few to cross the old PING burst of 1,000 (a slow machine)", m.Ops)
 	}
 }
@@ -170,11 +187,11 @@ func TestBidiPingPongStaticWindows(t *testing.T) {
 	}
 	const window = 1 << 20
 	res, err := Run(Config{Rounds: 1, Duration: 100 * time.Millisecond, Workloads: ws, Servers: true, Clients: true,
-		Launcher: InProcLauncher{GoWindow: window}, GoWindow: window})
+		Launcher: InProcLauncher{GoWindow: window}, GoWindow: window, ServerLoads: []string{ImplGo}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sec := range [][]Comparison{res.Servers, res.Clients} {
+	for _, sec := range [][]Comparison{res.Servers[0].Comparisons, res.Clients} {
 		for k, m := range sec[0].Rounds[0] {
 			if m.Err != "" || m.Ops == 0 {
 				t.Errorf("%s: %d round trips, error %q", Impls[k], m.Ops, m.Err)

@@ -143,6 +143,14 @@ type Delta struct {
 	CtxSw      int64
 }
 
+// Use is the CPU time over elapsed: 1 is one core busy for all of it.
+func (d Delta) Use(elapsed time.Duration) float64 {
+	if elapsed <= 0 {
+		return 0
+	}
+	return float64(d.CPU) / float64(elapsed)
+}
+
 // Sub returns what happened from a to s.
 func (s Snapshot) Sub(a Snapshot) Delta {
 	d := Delta{

@@ -7,10 +7,13 @@
 // -out bench/RESULTS.md writes the report over the committed full run, and
 // is refused for a smaller one (-quick, fewer rounds, a subset).
 //
-// It compares grpcwire's server with grpc-go's under grpc-go's client, and
-// grpcwire's client with grpc-go's against grpc-go's server, on the
-// workloads of bench.Workloads; it measures the memory of idle connections
-// and streams on both servers, and raw loopback TCP. Every server runs in a
+// It compares grpcwire's server with grpc-go's under each load generator
+// of -server-load (grpcwire's client, then grpc-go's), and grpcwire's
+// client with grpc-go's against grpc-go's server, on the workloads of
+// bench.Workloads; it measures the memory of idle connections and streams
+// on both servers, and the floors, raw loopback TCP with the same payloads
+// (a 100 B ping-pong and a stream of 1 MiB messages), beside which it puts
+// every figure that has one. Every server runs in a
 // fresh child process (this program in its server role) pinned with taskset
 // to one CPU with GOMAXPROCS=1; the program re-runs itself pinned to another
 // CPU as the load generator. Without taskset or a second CPU it runs
@@ -19,8 +22,9 @@
 // Flags choose the rounds (-rounds), the window (-duration, -warmup), the
 // workloads (-workloads a,b), the sections (-sections
 // servers,clients,memory,tcp), the memory sizes (-conns, -streams), where
-// the report also goes (-out, -json), and -profile DIR, which makes every
-// server of the servers section write CPU and allocation profiles there.
+// the report also goes (-out, -json), the load generators of the servers
+// section (-server-load), and -profile DIR, which makes every server of the
+// servers section write CPU and allocation profiles there.
 // -grpcgo-window N is a diagnostic: it gives grpc-go's client and server
 // static windows, which turns off grpc-go's BDP estimator and its PINGs.
 //
@@ -38,6 +42,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -94,18 +99,19 @@ func run() error {
 	profile := flag.String("profile", "", "directory for CPU and allocation profiles of the servers section's servers")
 	memRate := flag.Int("memprofilerate", 0, "runtime.MemProfileRate of profiled servers (0: the runtime's default)")
 	goWindow := flag.Int("grpcgo-window", 0, "give grpc-go's client and server static flow control windows of this many bytes, turning off its BDP estimator and the PINGs it sends (0: grpc-go's defaults; a diagnostic, not grpc-go as it comes)")
-	serverLoad := flag.String("server-load", bench.ImplWire, "the client that drives both servers in the servers section: grpcwire (the default: it costs less per call, so it pushes both servers harder) or grpc-go")
+	serverLoad := flag.String("server-load", allLoads, "the load generators of the servers section, each driving both servers in a table of its own: grpcwire (it costs less per call, so it pushes both servers harder), grpc-go (independent of the code under test), or both")
 	pin := flag.Bool("pin", true, "pin servers and the load generator to different CPUs with taskset")
 	quiet := flag.Bool("q", false, "no progress lines on standard error")
 	flag.Parse()
-	if *serverLoad != bench.ImplGo && *serverLoad != bench.ImplWire {
-		return fmt.Errorf("-server-load: %q is neither %s nor %s", *serverLoad, bench.ImplGo, bench.ImplWire)
+	loads, err := parseLoads(*serverLoad)
+	if err != nil {
+		return err
 	}
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", flag.Args())
 	}
 	if err := checkOut(*out, runSize{quick: *quick, rounds: *rounds, duration: *duration, warmup: *warmup,
-		conns: *conns, streams: *streams, workloads: *workloads, section: *sections, filesSize: *filesSize}); err != nil {
+		conns: *conns, streams: *streams, workloads: *workloads, section: *sections, filesSize: *filesSize, loads: *serverLoad}); err != nil {
 		return err
 	}
 
@@ -133,7 +139,8 @@ func run() error {
 		IdleConns:   *conns,
 		IdleStreams: *streams,
 		GoWindow:    int32(*goWindow),
-		ServerLoad:  *serverLoad,
+		ServerLoads: loads,
+		CPUs:        [2]int{plan.Server, plan.Gen},
 		Command:     "cd conformance && go run ./cmd/bench" + quoteArgs(os.Args[1:]),
 	}
 	if *quick {
@@ -191,7 +198,7 @@ func run() error {
 		cfg.Files = fc
 	}
 	if plan.Gen >= 0 {
-		cfg.Generator = fmt.Sprintf("CPU %d (taskset), GOMAXPROCS=1; %s's client in the servers section", plan.Gen, cfg.ServerLoad)
+		cfg.Generator = fmt.Sprintf("CPU %d (taskset), GOMAXPROCS=1; in the servers section %s's client", plan.Gen, strings.Join(loads, "'s, then "))
 	} else {
 		cfg.Generator = "not pinned (" + plan.Why + ")"
 	}
@@ -224,6 +231,23 @@ func run() error {
 		}
 	}
 	return nil
+}
+
+// parseLoads reads -server-load: a comma-separated list of client
+// libraries, each at most once.
+func parseLoads(list string) ([]string, error) {
+	var loads []string
+	for l := range strings.SplitSeq(list, ",") {
+		l = strings.TrimSpace(l)
+		if l != bench.ImplWire && l != bench.ImplGo {
+			return nil, fmt.Errorf("-server-load: %q is neither %s nor %s", l, bench.ImplWire, bench.ImplGo)
+		}
+		if slices.Contains(loads, l) {
+			return nil, fmt.Errorf("-server-load: %s is named twice", l)
+		}
+		loads = append(loads, l)
+	}
+	return loads, nil
 }
 
 // reexecPinned replaces the process with itself under taskset on the load

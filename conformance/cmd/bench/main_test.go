@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +48,7 @@ func TestQuickRunNeverOverwritesResults(t *testing.T) {
 		{"-out", results, "-sections", "memory"},
 		{"-out", results, "-conns", "10"},
 		{"-out", results, "-files-size", "1048576"},
+		{"-out", results, "-server-load", "grpc-go"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
@@ -83,12 +85,73 @@ func TestFullRunMayWriteResults(t *testing.T) {
 		r   runSize
 	}{
 		{"bench/RESULTS.md", full},
-		{"RESULTS.md", runSize{rounds: 5, duration: 3 * time.Second, warmup: time.Second, conns: 2000, streams: 20000, section: allSections, filesSize: 2 * bench.DefaultFileSize}},
+		{"RESULTS.md", runSize{rounds: 5, duration: 3 * time.Second, warmup: time.Second, conns: 2000, streams: 20000, section: allSections, filesSize: 2 * bench.DefaultFileSize, loads: "grpc-go, grpcwire"}},
 		{"/tmp/quick.md", runSize{quick: true, rounds: 1, section: "memory"}},
 		{"", runSize{quick: true}},
 	} {
 		if err := checkOut(tc.out, tc.r); err != nil {
 			t.Errorf("checkOut(%q, %+v) = %v, want nil", tc.out, tc.r, err)
+		}
+	}
+}
+
+// TestTinyRun runs the program as a user would, pinned when the machine
+// allows, with windows too short to mean anything: the floors, the servers
+// section under both load generators, the clients section, and the report
+// that puts each figure beside its floor.
+func TestTinyRun(t *testing.T) {
+	dir := t.TempDir()
+	jsonOut := filepath.Join(dir, "run.json")
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-sections", "tcp,servers,clients", "-workloads", "unary-100B-c1,bidi-pingpong-100B",
+		"-rounds", "1", "-duration", "100ms", "-warmup", "20ms", "-q", "-json", jsonOut)
+	// A program built with -race sleeps a second at exit unless told not
+	// to; the run starts a dozen server processes.
+	cmd.Env = append(os.Environ(), runMainEnv+"=1", "GORACE=atexit_sleep_ms=0")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("bench: %v\nstderr:\n%s\nstdout:\n%s", err, stderr.String(), out)
+	}
+	report := string(out)
+	for _, want := range []string{
+		"## Servers: grpcwire's vs grpc-go's, both driven by grpcwire's client",
+		"## Servers: grpcwire's vs grpc-go's, both driven by grpc-go's client",
+		"## Clients: grpcwire's vs grpc-go's, both against grpc-go's server",
+		"| generator CPU use |",
+		"## Floors: raw loopback TCP",
+		"| raw TCP ping-pong 100 B (round trip) | ",
+		"| raw TCP stream of 1 MiB messages (call of 64 msgs) | ",
+		"| unary-100B-c1 | server, driven by grpc-go's client | tcp-pingpong-100B | ",
+		"| bidi-pingpong-100B | server, driven by grpcwire's client | tcp-pingpong-100B | ",
+		"| bidi-pingpong-100B | client, against grpc-go's server | tcp-pingpong-100B | ",
+		"Copy calibration: ",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q:\n%s", want, report)
+		}
+	}
+	if strings.Contains(report, "## Failures") {
+		t.Errorf("the run had failures:\n%s", report)
+	}
+	var res bench.Results
+	b, err := os.ReadFile(jsonOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatalf("-json: %v", err)
+	}
+	if len(res.Servers) != 2 || len(res.Floors) != 2 || len(res.Clients) != 2 {
+		t.Errorf("-json holds %d load generators, %d floors, %d client workloads; want 2, 2, 2", len(res.Servers), len(res.Floors), len(res.Clients))
+	}
+	if plan := bench.PlanPinning(); plan.Taskset != "" {
+		for _, f := range res.Floors {
+			if m := f.Rounds[0]; !m.BusyKnown {
+				t.Errorf("pinned, but the floor %s does not know how busy its CPUs were", f.Workload.Name)
+			}
 		}
 	}
 }

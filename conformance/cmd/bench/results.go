@@ -21,10 +21,15 @@ type runSize struct {
 	conns, streams     int
 	workloads, section string
 	filesSize          int64
+	loads              string // -server-load
 }
 
 // allSections are the sections of a full run, as -sections lists them.
 const allSections = "servers,clients,memory,tcp,files"
+
+// allLoads are the load generators of a full run's servers section, as
+// -server-load lists them.
+const allLoads = bench.ImplWire + "," + bench.ImplGo
 
 // smaller says how the run is smaller than a full one, or "" when it is
 // not.
@@ -57,10 +62,14 @@ func (r runSize) smaller() string {
 	if !sameSections(r.section, allSections) {
 		why = append(why, "-sections "+r.section)
 	}
+	if r.loads != "" && !sameSections(r.loads, allLoads) {
+		why = append(why, "-server-load "+r.loads)
+	}
 	return strings.Join(why, " ")
 }
 
-// sameSections reports whether two -sections lists name the same sections.
+// sameSections reports whether two comma-separated lists (of -sections,
+// of -server-load) name the same things.
 func sameSections(a, b string) bool {
 	set := func(s string) map[string]bool {
 		m := map[string]bool{}

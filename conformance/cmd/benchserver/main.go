@@ -1,6 +1,7 @@
 // Command benchserver is the server side of the side-by-side benchmark
 // harness (package bench): it serves the Bench service with grpcwire's
-// server or grpc-go's (or, as -impl tcp, raw TCP writes) on loopback and
+// server or grpc-go's (or the floors' raw TCP: -impl tcp writes 1 MiB at a
+// time, -impl tcp-echo answers length-prefixed requests) on loopback and
 // answers control commands on standard input, one per line, with one JSON
 // line on standard output each:
 //
@@ -16,7 +17,7 @@
 //
 //	go run ./cmd/benchserver -impl grpcwire -cpuprofile cpu.pprof -memprofile mem.pprof
 //
-// Flags: -impl (grpcwire, grpc-go, tcp), -addr, -cpuprofile, -memprofile,
+// Flags: -impl (grpcwire, grpc-go, tcp, tcp-echo), -addr, -cpuprofile, -memprofile,
 // -memprofilerate, -lifetime.
 package main
 
