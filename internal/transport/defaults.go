@@ -152,11 +152,18 @@ const (
 	// data.
 	roundFrames   = 4
 	minRoundBytes = 64 << 10
-	// minBatch is the buffered size under which the writer yields once
-	// before flushing, so that the goroutines about to queue frames get
-	// them into the same write: grpc-go's loopy writer does the same with
-	// the same bound (minBatchSize).
-	minBatch = 1000
+	// minBatch is the buffered size under which the writer yields before
+	// flushing (once, and again each time the yield brought more), so that
+	// the goroutines about to queue frames get them into the same write.
+	// grpc-go's loopy writer yields under 1000 bytes (minBatchSize), and
+	// its 32 KiB buffered writer then writes every 32 KiB; here the batch
+	// refers to large payloads rather than copying them, so the bound is
+	// the batch itself: 32 KiB, one write buffer. With 1000, fifty
+	// concurrent 16 KiB responses left in a writev each (1.36 system calls
+	// per call, server CPU 45 us per call); with 32 KiB, 0.61 and 30 us.
+	// A yield with nothing else to run returns at once, so one call at a
+	// time waits for nothing.
+	minBatch = 32 << 10
 	// refMin, maxBatch and maxBatchIOV shape the writev batches: a payload
 	// of refMin bytes or more is referenced rather than copied; a batch of
 	// maxBatch bytes (1 MiB: fewer syscalls for large messages) or
