@@ -19,9 +19,12 @@ import (
 // base of grpcwire's frame trace (package trace). It is off by default and costs nothing
 // then: the engine checks for a nil Observer before building an event.
 //
-// ObserveFrame is called from the connection's reader and writer goroutines,
-// possibly at the same time, and must not block for long: the connection
-// waits for it. The event and the slices it points to are valid only during
+// ObserveFrame is called from the goroutine that reads the connection's
+// frames and from the one writing them (the connection's writer goroutine,
+// or a call's own goroutine writing its frames while the writer is idle;
+// never two writers at once), possibly at the same time, and must not block
+// for long: the connection waits for it. It must not write on the
+// connection it observes. The event and the slices it points to are valid only during
 // the call.
 type Observer interface {
 	ObserveFrame(ev *FrameEvent)

@@ -17,10 +17,11 @@ import (
 // holds no write buffer.
 type batchWriter struct {
 	nc       net.Conn
-	size     int     // size of a small-write buffer
-	bp       *[]byte // the small-write buffer being filled
-	n        int     // bytes used in bp
-	segStart int     // where bp's segment not yet in iov begins
+	sw       *socketWriter // nil: written with net.Buffers
+	size     int           // size of a small-write buffer
+	bp       *[]byte       // the small-write buffer being filled
+	n        int           // bytes used in bp
+	segStart int           // where bp's segment not yet in iov begins
 	iov      net.Buffers
 	out      net.Buffers // what Flush is writing (WriteTo consumes it)
 	held     []*[]byte   // buffers to release after the flush
@@ -104,11 +105,15 @@ func (b *batchWriter) Flush() error {
 	if len(b.iov) > 0 {
 		// WriteTo consumes the slice it is called on: a field, so that
 		// neither b.iov's capacity nor an allocation is lost per flush.
-		b.out = b.iov
-		if _, err := b.out.WriteTo(b.nc); err != nil {
-			b.err = err
+		if b.sw != nil {
+			b.err = b.sw.write(b.iov)
+		} else {
+			b.out = b.iov
+			if _, err := b.out.WriteTo(b.nc); err != nil {
+				b.err = err
+			}
+			b.out = nil
 		}
-		b.out = nil
 	}
 	b.release()
 	return b.err

@@ -110,12 +110,15 @@ type Conn struct {
 	start    time.Time // for observers' elapsed times
 	log      *slog.Logger
 
-	br   connReader
-	fr   *http2.Framer // reads only; owned by the reader
-	hdec *hpack.Decoder
+	br          connReader
+	coalesceMax int           // DATA payloads up to this size are copied into shared buffers (smallData, at most the read buffer)
+	fr          *http2.Framer // reads only; owned by the reader
+	hdec        *hpack.Decoder
 
 	q       queue
+	wmu     sync.Mutex // the write lock: its holder owns w and writes frames (inline.go)
 	w       writer
+	nopen   atomic.Int32  // len(streams), read without mu by inline writers
 	wdone   chan struct{} // closed when the writer goroutine has exited
 	done    chan struct{} // closed when the connection has ended
 	settled chan struct{} // closed when the peer's first SETTINGS frame has arrived
@@ -209,6 +212,7 @@ func newConn(nc net.Conn, cfg Config, server bool) *Conn {
 	}
 	c.q.init()
 	c.br = newConnReader(nc, cfg.ReadBufferSize)
+	c.coalesceMax = min(smallData, cfg.ReadBufferSize)
 	c.fr = http2.NewFramer(nil, c.br)
 	c.fr.SetMaxReadFrameSize(cfg.MaxFrameSize)
 	c.hdec = hpack.NewDecoder(rfcHeaderTableSize, c.hdrDec.emit)
@@ -301,6 +305,7 @@ func (c *Conn) shutdown(err error) {
 		streams = append(streams, s)
 	}
 	clear(c.streams)
+	c.nopen.Store(0)
 	for _, ch := range c.pingWaiters {
 		close(ch)
 	}

@@ -18,6 +18,23 @@ type connReader interface {
 	io.Reader
 	io.ByteReader
 	Discard(n int) (int, error)
+	// Peek returns the next n bytes, reading more when fewer are
+	// buffered, without consuming them; they stay valid until the next
+	// call. n is at most the buffer's size.
+	Peek(n int) ([]byte, error)
+	// ReadFull fills b, as io.ReadFull: from the buffer first, then, on a
+	// socket, straight from the kernel into b (with what follows going
+	// into the buffer in the same readv), so that a large DATA payload
+	// is copied once, by the kernel.
+	ReadFull(b []byte) error
+}
+
+// bufReader is the connReader of connections that are not plain sockets.
+type bufReader struct{ *bufio.Reader }
+
+func (r bufReader) ReadFull(b []byte) error {
+	_, err := io.ReadFull(r.Reader, b)
+	return err
 }
 
 // newConnReader returns a reader of nc that holds no buffer while the
@@ -28,5 +45,5 @@ func newConnReader(nc net.Conn, size int) connReader {
 	if r := newSocketReader(nc, size); r != nil {
 		return r
 	}
-	return bufio.NewReaderSize(nc, size)
+	return bufReader{bufio.NewReaderSize(nc, size)}
 }

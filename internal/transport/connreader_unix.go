@@ -47,11 +47,13 @@ type pollReader struct {
 	n    int
 	rerr error
 	fn   func(fd uintptr) bool
+	vfn  func(fd uintptr) bool // readvReady
 }
 
 func newPollReader(rc syscall.RawConn, size int) *pollReader {
 	p := &pollReader{rc: rc, size: size}
 	p.fn = p.readReady
+	p.vfn = p.readvReady
 	return p
 }
 
@@ -66,7 +68,11 @@ func (p *pollReader) readReady(fd uintptr) bool {
 		dst = (*p.bp)[:p.size]
 	}
 	for {
-		n, err := syscall.Read(int(fd), dst)
+		n, errno := sysRead(int(fd), dst)
+		var err error
+		if errno != 0 {
+			err = errno
+		}
 		switch err {
 		case syscall.EINTR:
 			continue
@@ -178,4 +184,120 @@ func (p *pollReader) Discard(n int) (int, error) {
 		}
 	}
 	return done, nil
+}
+
+// Peek returns the next n bytes (n at most the buffer's size), reading
+// more after those already buffered when there are fewer.
+func (p *pollReader) Peek(n int) ([]byte, error) {
+	for p.w-p.r < n {
+		if err := p.fillMore(); err != nil {
+			return nil, err
+		}
+	}
+	return (*p.bp)[p.r : p.r+n], nil
+}
+
+// fillMore reads once more into the buffer, after the unread bytes, which
+// move to its front first.
+func (p *pollReader) fillMore() error {
+	if p.r == p.w {
+		return p.fill()
+	}
+	if p.err != nil {
+		return p.err
+	}
+	if p.r > 0 {
+		p.w = copy(*p.bp, (*p.bp)[p.r:p.w])
+		p.r = 0
+	}
+	n, err := p.read((*p.bp)[p.w:p.size])
+	if err != nil {
+		return err
+	}
+	p.w += n
+	return nil
+}
+
+// ReadFull fills b from the buffer and then straight from the socket,
+// each read a readv(2) whose second part refills the buffer with what
+// follows b (the next frame's header, usually), so that b's bytes are
+// copied once, by the kernel, and no more reads are made than through the
+// buffer.
+func (p *pollReader) ReadFull(b []byte) error {
+	n := 0
+	if p.r < p.w {
+		n = copy(b, (*p.bp)[p.r:p.w])
+		p.r += n
+		if p.r == p.w {
+			p.empty()
+		}
+	}
+	for n < len(b) {
+		if p.err != nil {
+			if n > 0 && p.err == io.EOF {
+				return io.ErrUnexpectedEOF
+			}
+			return p.err
+		}
+		rest := len(b) - n
+		got, err := p.readv(b[n:])
+		if err != nil {
+			if n > 0 && err == io.EOF {
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		if got <= rest {
+			n += got
+			continue
+		}
+		n = len(b)
+		p.r, p.w = 0, got-rest
+	}
+	if p.r == p.w {
+		p.empty()
+	}
+	return nil
+}
+
+// readv reads into dst and, past it, into the (empty) pooled buffer, in
+// one system call where the platform has one (sysReadv); it returns the
+// bytes read into both.
+func (p *pollReader) readv(dst []byte) (int, error) {
+	if p.bp == nil {
+		p.bp = bufpool.Get(p.size)
+	}
+	p.dst = dst
+	err := p.rc.Read(p.vfn)
+	p.dst = nil
+	switch {
+	case err != nil:
+	case p.rerr != nil:
+		err = os.NewSyscallError("readv", p.rerr)
+	case p.n <= 0:
+		err = io.EOF
+	default:
+		return p.n, nil
+	}
+	p.err = err
+	p.empty()
+	return 0, err
+}
+
+// readvReady is readReady for readv: it reports false to wait again.
+func (p *pollReader) readvReady(fd uintptr) bool {
+	for {
+		n, errno := sysReadv(int(fd), p.dst, (*p.bp)[:p.size])
+		switch errno {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		}
+		p.n, p.rerr = n, nil
+		if errno != 0 {
+			p.rerr = errno
+		}
+		return true
+	}
 }

@@ -3,7 +3,6 @@ package transport
 import (
 	"encoding/binary"
 	"fmt"
-	"io"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -12,12 +11,13 @@ import (
 	"grpcwire/observe"
 )
 
-// DATA frames, RFC 9113 §6.1, in (processData: read straight into a pooled
-// buffer the stream keeps until read) and out (writeData: a hand-written
+// DATA frames, RFC 9113 §6.1, in (processData: into pooled buffers the
+// stream keeps until read) and out (writeData: a hand-written
 // frame header and the payload referenced, not copied, into the batch).
 
-// processData handles a DATA frame. The payload is read straight from the
-// connection buffer into a pooled buffer that the stream keeps until read.
+// processData handles a DATA frame. The payload goes into pooled buffers
+// that the stream keeps until read: copied from the read buffer when it is
+// small, read from the socket into a buffer of its own when it is not.
 func (c *Conn) processData(fh http2.FrameHeader) error {
 	id := fh.StreamID
 	if id == 0 {
@@ -81,18 +81,37 @@ func (c *Conn) processData(fh http2.FrameHeader) error {
 			return c.streamError(id, http2.ErrCodeStreamClosed, false)
 		}
 	}
+	// A small payload is copied from the read buffer into the stream's
+	// last receive buffer, with the DATA frames that came before it
+	// (deliver), so that a stream of small messages fills shared buffers
+	// rather than taking one per frame; a larger one is read into a pooled
+	// buffer of its own, straight from the socket.
 	var bp *[]byte
 	var data []byte
+	small := body <= int64(c.coalesceMax)
 	if body > 0 {
-		bp = bufpool.Get(int(body))
-		if _, err := io.ReadFull(c.br, *bp); err != nil {
-			bufpool.Put(bp)
-			return err
+		if small {
+			b, err := c.br.Peek(int(body))
+			if err != nil {
+				return err
+			}
+			data = b
+		} else {
+			bp = bufpool.Get(int(body))
+			if err := c.br.ReadFull(*bp); err != nil {
+				bufpool.Put(bp)
+				return err
+			}
+			data = *bp
 		}
-		data = *bp
 		if padLen > 0 {
 			data = data[:body-padLen]
 		}
+	}
+	if small && body > 0 {
+		// The peeked bytes are consumed once deliver has copied them;
+		// discarding buffered bytes cannot fail.
+		defer c.br.Discard(int(body))
 	}
 	if c.observing() {
 		c.observe(&observe.FrameEvent{Header: fh, Data: data})

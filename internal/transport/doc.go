@@ -14,10 +14,12 @@
 //	conn.go         Config, Conn, newConn, Run, Close, shutdown
 //	reader.go       the reader goroutine's loop: read a frame, hand it to processX
 //	writer.go       the writer goroutine's loop: take requests, write, flush
+//	inline.go       writing on a call's goroutine while the writer is idle
 //	requests.go     the typed requests other goroutines hand the writer
 //	queue.go        the queue that carries them
 //	batch.go        the writev batcher the writer writes into
 //	connreader*.go  how the reader reads the socket (RawConn on Unix, bufio elsewhere)
+//	socket_*.go     the socket system calls (raw read, readv, writev on Linux)
 //	preface.go      the connection preface both ways; HTTP/1.x and TLS sniffing (§3.4)
 //	settings.go     SETTINGS in and their application and ACK (§6.5)
 //	ping.go         PING and PING ACK, Conn.Ping (§6.7)
@@ -50,16 +52,28 @@
 //     stream's reader-owned fields (content-length, DATA received, whether
 //     the response headers came) and, on a server, the insertions into the
 //     stream table.
-//   - The writer (writer.loop) is the only goroutine that writes to the
-//     network. Everybody else hands it typed requests (requests.go)
-//     through one queue. It owns the HPACK encoder, the send windows
-//     (connection and streams), the peer's settings that shape writing
-//     (INITIAL_WINDOW_SIZE, MAX_FRAME_SIZE, HEADER_TABLE_SIZE,
-//     MAX_HEADER_LIST_SIZE), the send scheduler's ready, stalled and
-//     waiting lists, each stream's writer-owned fields (its queue, window
-//     and list flags) and the assignment of client stream ids. It writes
-//     into the batch and flushes only when its queue runs empty, so the
-//     frames of many calls leave in one writev.
+//   - The writer (writer.loop) writes the connection's frames. Everybody
+//     else hands it typed requests (requests.go) through one queue. It
+//     writes into the batch and flushes only when its queue runs empty, so
+//     the frames of many calls leave in one writev.
+//
+// Exactly one goroutine writes a connection's frames at a time: whoever
+// holds the write lock, Conn.wmu. The writer goroutine takes it when it
+// wakes and lets it go once it has flushed and is about to sleep; while it
+// sleeps, a call's goroutine may take it with TryLock (never waiting for
+// it) to write inline (inline.go): the frames that end its call, or answer
+// what its stream just received, on a connection with no other open
+// stream, after whatever is already queued, flushing them itself instead of
+// waking the writer goroutine. The holder of the write lock owns the HPACK
+// encoder, the batch, the send windows (connection and streams), the peer's
+// settings that shape writing (INITIAL_WINDOW_SIZE, MAX_FRAME_SIZE,
+// HEADER_TABLE_SIZE, MAX_HEADER_LIST_SIZE), the send scheduler's ready,
+// stalled and waiting lists, each stream's writer-owned fields (its queue,
+// window and list flags) and the assignment of client stream ids; it
+// reports every frame it writes to the observer. Nothing under the write
+// lock waits for another lock's holder to write: an inline writer may
+// block in writev, on a peer that does not read, as the writer goroutine
+// would, until the connection fails or closes.
 //
 // Application goroutines (handlers, callers) read a stream's received bytes
 // with Stream.Read, which returns flow-control credit (WINDOW_UPDATE) as the
@@ -73,5 +87,21 @@
 // Conn.mu guards the stream table and the connection's state (GOAWAY sent
 // and received, draining, the peer's MAX_CONCURRENT_STREAMS, PING
 // waiters); Stream.mu guards a stream's receive buffer and send quota.
-// Neither is held while doing I/O.
+// Neither is held while doing I/O, and neither is held while taking the
+// write lock.
+//
+// # System calls
+//
+// On Linux the reader and the writer read and write a plain TCP or Unix
+// socket with raw system calls (socket_linux.go): read(2), readv(2) and
+// writev(2) on a non-blocking descriptor never block, and making them
+// without telling the scheduler spares the wake-up of the runtime's sysmon
+// thread that the first system call after an idle spell otherwise makes,
+// once per call on a ping-pong load (a futex wake, and sysmon's 20 µs naps
+// on the same CPU after it). The cost is that while a process only ever
+// makes such calls and goes idle between them, sysmon sleeps through its
+// busy spells too: it then does not preempt a goroutine that runs for long
+// without yielding until its next wake-up (a timer, a garbage collection,
+// any other system call). Where the socket would block, the poller waits,
+// as for any net.Conn.
 package transport

@@ -71,10 +71,18 @@ func (s *Stream) consumedLocked(n int64) int64 {
 // admit takes n bytes of send quota, waiting while the stream already has
 // SendQuota bytes queued (one write may overshoot the quota, so a message
 // larger than the quota is never stuck), and with end marks the send side
-// as ended so that later writes fail. One critical section does both: this
-// runs for every message.
+// as ended so that later writes fail. This runs for every message: while
+// quota is left it takes no lock, and otherwise one critical section does
+// both.
 func (s *Stream) admit(n int, end bool) error {
 	quota := int64(s.conn.cfg.SendQuota)
+	if !end && !s.sendClosed.Load() && (n == 0 || s.queued.Load() < quota) {
+		// The fast path of a stream with quota left, taken for every
+		// message but the last: no lock. A reset racing with it is caught
+		// by the writer, which drops what a reset stream queued.
+		s.queued.Add(int64(n))
+		return nil
+	}
 	s.mu.Lock()
 	for n > 0 && s.queued.Load() >= quota && s.sendErr == nil {
 		if s.sendWait == nil {
@@ -94,11 +102,17 @@ func (s *Stream) admit(n int, end bool) error {
 		return err
 	}
 	if end {
-		s.sendErr = ErrStreamDone
+		s.setSendErrLocked(ErrStreamDone)
 	}
 	s.queued.Add(int64(n))
 	s.mu.Unlock()
 	return nil
+}
+
+// setSendErrLocked records why nothing more may be written on s.
+func (s *Stream) setSendErrLocked(err error) {
+	s.sendErr = err
+	s.sendClosed.Store(true)
 }
 
 // release gives back n bytes of send quota (writer goroutine). It takes no

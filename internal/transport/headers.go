@@ -172,6 +172,7 @@ func (c *Conn) processRequestHeaders(f *headerBlock) error {
 		return errClosedLocally
 	}
 	c.streams[id] = s
+	c.nopen.Store(int32(len(c.streams)))
 	n := len(c.streams)
 	c.mu.Unlock()
 	c.streamsChanged(n)
@@ -239,7 +240,7 @@ func (c *Conn) processResponseHeaders(f *headerBlock) error {
 		// ends too. A client still sending resets the stream with NO_ERROR
 		// (as grpc-go does) so that both ends free it.
 		if s.sendErr == nil {
-			s.sendErr = ErrStreamDone
+			s.setSendErrLocked(ErrStreamDone)
 		}
 		sendWait := s.sendWait
 		s.mu.Unlock()

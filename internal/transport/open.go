@@ -31,18 +31,20 @@ func (c *Conn) OpenStream(hdr []hpack.HeaderField, data []byte, buf *[]byte, end
 	s.headerDone = make(chan struct{})
 	s.queued.Store(int64(len(data)))
 	if end {
-		s.sendErr = ErrStreamDone
+		s.setSendErrLocked(ErrStreamDone)
 	}
-	var err error
-	if data == nil {
-		err = c.q.push1(writeReq{kind: reqOpen, s: s, fields: hdr, endStream: end})
-	} else {
-		err = c.q.pushN(
-			writeReq{kind: reqOpen, s: s, fields: hdr},
-			writeReq{kind: reqData, s: s, data: data, buf: buf, endStream: end},
-		)
+	reqs := [2]writeReq{{kind: reqOpen, s: s, fields: hdr, endStream: end && data == nil}}
+	n := 1
+	if data != nil {
+		reqs[1] = writeReq{kind: reqData, s: s, data: data, buf: buf, endStream: end}
+		n = 2
 	}
-	if err != nil {
+	if end && len(data) <= maxInlineData && c.nopen.Load() == 0 && c.writeInline(reqs[:n]) {
+		// A call that sends everything at once, on an otherwise idle
+		// connection: its frames leave now (inline.go).
+		return s, nil
+	}
+	if err := c.q.pushN(reqs[:n]...); err != nil {
 		return nil, fmt.Errorf("%w: the connection is closed", ErrUnprocessed)
 	}
 	return s, nil
@@ -84,6 +86,7 @@ func (w *writer) open(s *Stream, fields []hpack.HeaderField, end bool) {
 	c.nextLocalID.Store(w.nextID)
 	s.id.Store(id)
 	c.streams[id] = s
+	c.nopen.Store(int32(len(c.streams)))
 	c.mu.Unlock()
 	s.opened = true
 	if err := w.writeHeaders(id, fields, end); err != nil {

@@ -130,7 +130,7 @@ func (c *Conn) processRSTStream(f *http2.RSTStreamFrame) error {
 		// response stays readable; writes end.
 		s.mu.Lock()
 		if s.sendErr == nil {
-			s.sendErr = ErrStreamDone
+			s.setSendErrLocked(ErrStreamDone)
 		}
 		wake := s.sendWait != nil
 		s.mu.Unlock()

@@ -33,9 +33,13 @@ type Stream struct {
 
 	// state holds stRecvEnd, stSentEnd, stReset and stRemoved bits.
 	state atomic.Uint32
+	// answer: the stream received DATA or END_STREAM since its last write,
+	// so that the next write answers it and may go inline (inline.go).
+	answer atomic.Bool
 
 	mu          sync.Mutex
-	chunks      []chunk // received bytes not yet read, in order
+	chunks      []chunk // received bytes, in order; chunks[chunkHead:] are not yet read
+	chunkHead   int
 	chunkBuf    [1]chunk
 	recvErr     error         // io.EOF after END_STREAM, or why the stream failed
 	readWait    chan struct{} // made when a reader first has to wait
@@ -44,6 +48,7 @@ type Stream struct {
 	queued      atomic.Int64  // bytes handed to the writer and not yet written
 	sendWaiting atomic.Bool   // a writer waits on sendWait for quota
 	sendErr     error         // why nothing more may be written
+	sendClosed  atomic.Bool   // sendErr is set: admit's fast path must not pass
 	sendWait    chan struct{}
 	onAbort     func()
 	aborted     bool
@@ -175,16 +180,16 @@ func (s *Stream) SetAbortFunc(fn func()) {
 func (s *Stream) Read(p []byte) (int, error) {
 	for {
 		s.mu.Lock()
-		if len(s.chunks) > 0 {
-			ch := &s.chunks[0]
+		if s.chunkHead < len(s.chunks) {
+			ch := &s.chunks[s.chunkHead]
 			n := copy(p, ch.b)
 			ch.b = ch.b[n:]
 			if len(ch.b) == 0 {
 				bufpool.Put(ch.bp)
 				*ch = chunk{}
-				s.chunks = s.chunks[1:]
-				if len(s.chunks) == 0 {
-					s.chunks = s.chunkBuf[:0]
+				s.chunkHead++
+				if s.chunkHead == len(s.chunks) {
+					s.resetChunksLocked()
 				}
 			}
 			incr := s.consumedLocked(int64(n))
@@ -207,10 +212,13 @@ func (s *Stream) Read(p []byte) (int, error) {
 	}
 }
 
-// deliver appends received bytes (reader goroutine). frameLen is the whole
-// DATA payload length, which counts against the window even when padding
-// makes data shorter. It reports false when the peer overran the stream's
-// window.
+// deliver appends received bytes (reader goroutine): data in bp, a pooled
+// buffer the stream takes over, or, with bp nil, data in the connection's
+// read buffer, which deliver copies into the stream's last buffer when it
+// has room, else into a new one of at least tailBufSize. frameLen is the
+// whole DATA payload length, which counts against the window even when
+// padding makes data shorter. It reports false when the peer overran the
+// stream's window.
 func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool {
 	s.mu.Lock()
 	if frameLen > s.recvWindow {
@@ -235,7 +243,11 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 		return true
 	}
 	if len(data) > 0 {
-		s.chunks = append(s.chunks, chunk{bp: bp, b: data})
+		if bp == nil {
+			s.appendCopyLocked(data)
+		} else {
+			s.pushChunkLocked(chunk{bp: bp, b: data})
+		}
 	} else if bp != nil {
 		bufpool.Put(bp)
 	}
@@ -253,6 +265,9 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 	}
 	wait := s.readWait
 	s.mu.Unlock()
+	if len(data) > 0 || end {
+		s.answer.Store(true)
+	}
 	if incr > 0 {
 		s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, incr: uint32(incr)})
 	}
@@ -263,6 +278,56 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 		}
 	}
 	return true
+}
+
+// appendCopyLocked copies data after the last unread chunk's bytes when its
+// buffer has room, else into a new chunk: small DATA frames share buffers,
+// so that what a stream holds is close to the bytes it received however
+// the peer cut them into frames (a 1-byte frame does not pin a buffer of
+// its own).
+func (s *Stream) appendCopyLocked(data []byte) {
+	if s.chunkHead < len(s.chunks) {
+		last := &s.chunks[len(s.chunks)-1]
+		if cap(last.b)-len(last.b) >= len(data) {
+			last.b = append(last.b, data...)
+			return
+		}
+	}
+	bp := bufpool.Get(max(len(data), tailBufSize))
+	s.pushChunkLocked(chunk{bp: bp, b: append((*bp)[:0], data...)})
+}
+
+// pushChunkLocked appends ch to the chunk list, reusing the room of the
+// chunks already read before growing it.
+func (s *Stream) pushChunkLocked(ch chunk) {
+	if len(s.chunks) == cap(s.chunks) && s.chunkHead > 0 {
+		n := copy(s.chunks, s.chunks[s.chunkHead:])
+		clear(s.chunks[n:])
+		s.chunks, s.chunkHead = s.chunks[:n], 0
+	}
+	s.chunks = append(s.chunks, ch)
+}
+
+// resetChunksLocked empties the chunk list once every chunk has been read,
+// keeping its array for the next ones unless a burst made it large: a
+// stream that receives many small DATA frames then does not grow the list
+// anew after each time its reader catches up.
+func (s *Stream) resetChunksLocked() {
+	if cap(s.chunks) > maxKeptChunks {
+		s.chunks = s.chunkBuf[:0]
+	} else {
+		clear(s.chunks)
+		s.chunks = s.chunks[:0]
+	}
+	s.chunkHead = 0
+}
+
+// dropChunksLocked returns the buffers of every unread chunk to the pool.
+func (s *Stream) dropChunksLocked() {
+	for i := s.chunkHead; i < len(s.chunks); i++ {
+		bufpool.Put(s.chunks[i].bp)
+	}
+	s.chunks, s.chunkHead = nil, 0
 }
 
 func (s *Stream) wakeReader() {
@@ -284,10 +349,7 @@ func (s *Stream) wakeReader() {
 // call it once the handler has returned.
 func (s *Stream) Release() {
 	s.mu.Lock()
-	for i := range s.chunks {
-		bufpool.Put(s.chunks[i].bp)
-	}
-	s.chunks = nil
+	s.dropChunksLocked()
 	if s.recvErr == nil {
 		s.recvErr = errReleased
 	}
@@ -313,15 +375,13 @@ func (s *Stream) abort(err error) {
 		// A reset discards what was received; a connection failure after the
 		// peer's END_STREAM leaves the complete response readable.
 		if s.recvErr == io.EOF {
-			for i := range s.chunks {
-				bufpool.Put(s.chunks[i].bp)
-			}
-			s.chunks = nil
+			s.dropChunksLocked()
 		}
 		s.recvErr = err
 	}
 	if s.sendErr == nil {
 		s.sendErr = err
+		s.sendClosed.Store(true)
 	}
 	fn := s.onAbort
 	s.onAbort = nil

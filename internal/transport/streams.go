@@ -43,6 +43,7 @@ func (c *Conn) removeStream(s *Stream) {
 	c.mu.Lock()
 	if c.streams[id] == s {
 		delete(c.streams, id)
+		c.nopen.Store(int32(len(c.streams)))
 	}
 	kick := c.waitingOpens > 0
 	open := len(c.streams)

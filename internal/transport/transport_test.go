@@ -3,6 +3,7 @@ package transport
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -229,4 +230,61 @@ func TestPing(t *testing.T) {
 	if err := cli.Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSmallFramesShareBuffers: a stream that receives a thousand 1-byte
+// DATA frames holds them in one buffer (not a pooled buffer per frame), and
+// reads them back in order.
+func TestSmallFramesShareBuffers(t *testing.T) {
+	const frames = 1000
+	inspect := make(chan struct{})
+	result := make(chan string, 1)
+	_, cli := pair(t, Config{}, Config{}, func(s *Stream) {
+		<-inspect
+		s.mu.Lock()
+		held := len(s.chunks) - s.chunkHead
+		s.mu.Unlock()
+		body, err := io.ReadAll(s)
+		switch {
+		case err != nil:
+			result <- err.Error()
+		case held > 1:
+			result <- fmt.Sprintf("%d frames of 1 byte held in %d chunks", frames, held)
+		case len(body) != frames:
+			result <- fmt.Sprintf("read %d bytes of %d", len(body), frames)
+		default:
+			for i, b := range body {
+				if b != byte(i) {
+					result <- fmt.Sprintf("byte %d is %d", i, b)
+					return
+				}
+			}
+			result <- ""
+		}
+		s.WriteTrailersOnly(respHeaders)
+	})
+	s, err := cli.OpenStream(requestFields("/small"), nil, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range frames {
+		if err := s.WriteData([]byte{byte(i)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	// The server reads frames in order: once it answers a PING sent after
+	// them, every DATA frame has been delivered to the stream.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := cli.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(inspect)
+	if msg := <-result; msg != "" {
+		t.Fatal(msg)
+	}
+	io.ReadAll(s)
 }

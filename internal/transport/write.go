@@ -118,6 +118,9 @@ func (s *Stream) write(hdr []hpack.HeaderField, data []byte, buf *[]byte, trl []
 		reqs[0] = writeReq{kind: reqData, s: s, endStream: true}
 		n = 1
 	}
+	if s.inlineCandidate(len(data), end) && s.conn.writeInline(reqs[:n]) {
+		return nil
+	}
 	if err := s.conn.q.pushN(reqs[:n]...); err != nil {
 		bufpool.Put(buf)
 		return err

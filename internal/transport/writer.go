@@ -12,7 +12,9 @@ import (
 	"grpcwire/observe"
 )
 
-// writer is the connection's one writing goroutine and the state it owns.
+// writer is the connection's writing goroutine and the state that whoever
+// holds the write lock (Conn.wmu: the writer goroutine, or an inline writer,
+// inline.go) owns.
 type writer struct {
 	c    *Conn
 	bw   batchWriter
@@ -31,13 +33,15 @@ type writer struct {
 	nextID  uint32    // the next client stream id
 	settled bool      // the peer's first SETTINGS have been applied
 
-	err    error   // the write error that ended the writer
-	hdrBuf [9]byte // a DATA frame header being written
+	err     error   // the write error that ended the writer
+	started bool    // the preface is written: inline writers may write
+	hdrBuf  [9]byte // a DATA frame header being written
 }
 
 func (w *writer) init(c *Conn) {
 	w.c = c
 	w.bw.nc = c.nc
+	w.bw.sw = newSocketWriter(c.nc)
 	w.bw.size = c.cfg.WriteBufferSize
 	w.fr = http2.NewFramer(&w.bw, nil)
 	w.henc = hpack.NewEncoder(&w.hbuf)
@@ -48,41 +52,60 @@ func (w *writer) init(c *Conn) {
 	c.nextLocalID.Store(1)
 }
 
-// loop is the writer goroutine: it writes the preface, then processes queued
-// requests, writes whatever data the windows allow, and flushes when there
-// is nothing left to do, before sleeping until something is queued.
+// loop is the writer goroutine: it writes the preface, then, holding the
+// write lock, processes queued requests, writes whatever data the windows
+// allow, and flushes when there is nothing left to do, before letting the
+// lock go and sleeping until something is queued.
 func (w *writer) loop() {
-	defer close(w.c.wdone)
+	c := w.c
+	defer close(c.wdone)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	defer w.drop()
 	if err := w.writePreface(); err != nil {
 		w.fail(err)
 		return
 	}
-	var prev []writeReq
-	yielded := false
+	w.started = true
+	for w.drain(nil, true) {
+		c.q.trim()
+		c.wmu.Unlock()
+		c.q.wait()
+		c.wmu.Lock()
+	}
+}
+
+// drain processes queued requests and writes what the windows allow until
+// nothing is left, then flushes; the write lock is held. prev is a slice of
+// requests the caller has handled, for the queue to reuse. With mayYield, a
+// small batch waits for one turn of the scheduler before it is flushed. It
+// reports false once the writer must stop: the queue closed or a write
+// failed.
+func (w *writer) drain(prev []writeReq, mayYield bool) bool {
+	yielded := !mayYield
 	for {
 		items, open := w.c.q.take(prev)
 		prev = items
 		if !open {
 			w.closeDone(items)
-			return
+			return false
 		}
 		for i := range items {
 			if w.err != nil {
 				w.closeDone(items[i:])
-				return
+				return false
 			}
 			w.handle(&items[i])
 		}
 		if w.err != nil {
-			return
+			return false
 		}
 		if len(w.ready) > 0 && w.connWindow > 0 {
 			w.writeReady()
 			continue
 		}
 		if len(items) > 0 {
-			yielded = false
+			yielded = !mayYield
 			continue // look again before flushing: more may have come
 		}
 		if !yielded && w.bw.buffered() > 0 && w.bw.buffered() < minBatch {
@@ -94,12 +117,11 @@ func (w *writer) loop() {
 			runtime.Gosched()
 			continue
 		}
-		yielded = false
 		if err := w.bw.Flush(); err != nil {
 			w.fail(err)
-			return
+			return false
 		}
-		w.c.q.wait()
+		return true
 	}
 }
 
