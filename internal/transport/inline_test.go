@@ -79,13 +79,16 @@ func TestInlineWrites(t *testing.T) {
 		}
 		s.Release()
 	}
-	// The first call may race the writer goroutine's preface; the rest
-	// find it idle.
-	if in, q := cliSpy.counts(http2.FrameHeaders); in < calls-1 {
-		t.Errorf("client: %d request HEADERS written inline, %d by the writer goroutine; want at least %d inline", in, q, calls-1)
+	// The first call may race the writer goroutine's preface, and any call
+	// may find the writer goroutine busy with a frame of its own (a
+	// WINDOW_UPDATE, a SETTINGS ACK), more often under -race on a loaded
+	// machine; without inline writes none would be inline.
+	const want = calls / 2
+	if in, q := cliSpy.counts(http2.FrameHeaders); in < want {
+		t.Errorf("client: %d request HEADERS written inline, %d by the writer goroutine; want at least %d inline", in, q, want)
 	}
-	if in, q := srvSpy.counts(http2.FrameData); in < calls-1 {
-		t.Errorf("server: %d response DATA frames written inline, %d by the writer goroutine; want at least %d inline", in, q, calls-1)
+	if in, q := srvSpy.counts(http2.FrameData); in < want {
+		t.Errorf("server: %d response DATA frames written inline, %d by the writer goroutine; want at least %d inline", in, q, want)
 	}
 }
 
