@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
 
 	"grpcwire/internal/bufpool"
@@ -41,13 +42,31 @@ type pollReader struct {
 	r, w int
 	err  error // sticky: the connection failed or ended
 
+	// copied counts the bytes ReadFull took from the buffer rather than
+	// straight from the socket: the copies that reading a large DATA
+	// payload still makes (TestLargeDataReadOnce).
+	copied atomic.Int64
+	// afterData counts the reads after ReadFull read a large DATA payload
+	// that read no more than they were asked for: the next frame's header
+	// on its own, a small frame's payload, so that the large payload after
+	// them does not land in the buffer (to be copied out of it) but is read
+	// straight into the stream's buffer by the next ReadFull. A flow
+	// controlled sender cuts its frames to the window, so a few small DATA
+	// frames come between the large ones (afterDataReads). Exact reads cost
+	// a read per frame where the buffer might have held several: after
+	// afterDataReads of them without a large payload the reader fills the
+	// buffer again, so a connection that carried a file and then carries
+	// small calls reads as before.
+	afterData int
+
 	// The callback's arguments and results, kept here so that a read
 	// allocates nothing.
-	dst  []byte
-	n    int
-	rerr error
-	fn   func(fd uintptr) bool
-	vfn  func(fd uintptr) bool // readvReady
+	dst     []byte
+	fillLen int // how much a read into the pooled buffer may read
+	n       int
+	rerr    error
+	fn      func(fd uintptr) bool
+	vfn     func(fd uintptr) bool // readvReady
 }
 
 func newPollReader(rc syscall.RawConn, size int) *pollReader {
@@ -65,7 +84,7 @@ func (p *pollReader) readReady(fd uintptr) bool {
 		if p.bp == nil {
 			p.bp = bufpool.Get(p.size)
 		}
-		dst = (*p.bp)[:p.size]
+		dst = (*p.bp)[:p.fillLen]
 	}
 	for {
 		n, errno := sysRead(int(fd), dst)
@@ -115,12 +134,24 @@ func (p *pollReader) empty() {
 	p.r, p.w = 0, 0
 }
 
-// fill reads into the pooled buffer; the buffer is empty.
-func (p *pollReader) fill() error {
+// limit says how much a read into the buffer may read when want bytes
+// are needed: the buffer's size, or want while afterData lasts.
+func (p *pollReader) limit(want int) int {
+	if p.afterData > 0 {
+		p.afterData--
+		return min(want, p.size)
+	}
+	return p.size
+}
+
+// fill reads up to p.limit(want) bytes into the pooled buffer; the
+// buffer is empty.
+func (p *pollReader) fill(want int) error {
 	if p.err != nil {
 		return p.err
 	}
 	p.empty()
+	p.fillLen = p.limit(want)
 	n, err := p.read(nil)
 	if err != nil {
 		p.empty()
@@ -138,11 +169,11 @@ func (p *pollReader) Read(b []byte) (int, error) {
 		if p.err != nil {
 			return 0, p.err
 		}
-		if len(b) >= p.size {
+		if len(b) >= p.size || p.limit(len(b)) < p.size {
 			p.empty()
 			return p.read(b)
 		}
-		if err := p.fill(); err != nil {
+		if err := p.fill(len(b)); err != nil {
 			return 0, err
 		}
 	}
@@ -156,7 +187,7 @@ func (p *pollReader) Read(b []byte) (int, error) {
 
 func (p *pollReader) ReadByte() (byte, error) {
 	if p.r == p.w {
-		if err := p.fill(); err != nil {
+		if err := p.fill(1); err != nil {
 			return 0, err
 		}
 	}
@@ -172,7 +203,7 @@ func (p *pollReader) Discard(n int) (int, error) {
 	done := 0
 	for done < n {
 		if p.r == p.w {
-			if err := p.fill(); err != nil {
+			if err := p.fill(n - done); err != nil {
 				return done, err
 			}
 		}
@@ -190,7 +221,7 @@ func (p *pollReader) Discard(n int) (int, error) {
 // more after those already buffered when there are fewer.
 func (p *pollReader) Peek(n int) ([]byte, error) {
 	for p.w-p.r < n {
-		if err := p.fillMore(); err != nil {
+		if err := p.fillMore(n - (p.w - p.r)); err != nil {
 			return nil, err
 		}
 	}
@@ -198,10 +229,10 @@ func (p *pollReader) Peek(n int) ([]byte, error) {
 }
 
 // fillMore reads once more into the buffer, after the unread bytes, which
-// move to its front first.
-func (p *pollReader) fillMore() error {
+// move to its front first; want more bytes are needed.
+func (p *pollReader) fillMore(want int) error {
 	if p.r == p.w {
-		return p.fill()
+		return p.fill(want)
 	}
 	if p.err != nil {
 		return p.err
@@ -210,7 +241,7 @@ func (p *pollReader) fillMore() error {
 		p.w = copy(*p.bp, (*p.bp)[p.r:p.w])
 		p.r = 0
 	}
-	n, err := p.read((*p.bp)[p.w:p.size])
+	n, err := p.read((*p.bp)[p.w:min(p.size, p.w+p.limit(want))])
 	if err != nil {
 		return err
 	}
@@ -219,14 +250,19 @@ func (p *pollReader) fillMore() error {
 }
 
 // ReadFull fills b from the buffer and then straight from the socket,
-// each read a readv(2) whose second part refills the buffer with what
-// follows b (the next frame's header, usually), so that b's bytes are
-// copied once, by the kernel, and no more reads are made than through the
-// buffer.
+// each read a readv(2) whose second part refills the buffer with only the
+// next frame's header: a large DATA payload is read by the kernel into the
+// stream's buffer, and so, when the next frame is one too, is its payload,
+// never through the read buffer. Over a stream of 16 KiB DATA frames (the
+// largest a peer sends until told otherwise) that is one readv per frame
+// and no copy in this process; filling the whole read buffer instead
+// would save half of those reads but copy half of the payloads from it.
 func (p *pollReader) ReadFull(b []byte) error {
+	p.afterData = afterDataReads
 	n := 0
 	if p.r < p.w {
 		n = copy(b, (*p.bp)[p.r:p.w])
+		p.copied.Add(int64(n))
 		p.r += n
 		if p.r == p.w {
 			p.empty()
@@ -287,7 +323,7 @@ func (p *pollReader) readv(dst []byte) (int, error) {
 // readvReady is readReady for readv: it reports false to wait again.
 func (p *pollReader) readvReady(fd uintptr) bool {
 	for {
-		n, errno := sysReadv(int(fd), p.dst, (*p.bp)[:p.size])
+		n, errno := sysReadv(int(fd), p.dst, (*p.bp)[:min(p.size, frameHeaderLen)])
 		switch errno {
 		case syscall.EINTR:
 			continue

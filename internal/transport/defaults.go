@@ -36,6 +36,9 @@ const (
 	// "The initial value is 4,096 octets"), the size of the HPACK decoder's
 	// dynamic table: this side never advertises another.
 	rfcHeaderTableSize = 4096
+	// frameHeaderLen is the length of every frame's header (§4.1: "All
+	// frames begin with a fixed 9-octet header").
+	frameHeaderLen = 9
 	// maxWindow is the largest flow-control window (§6.9.1: "A sender MUST
 	// NOT allow a flow-control window to exceed 2^31-1 octets").
 	maxWindow = 1<<31 - 1
@@ -193,6 +196,12 @@ const (
 	// twenty such small frames per buffer.
 	smallData   = 1024
 	tailBufSize = 4096
+	// afterDataReads is how many reads after a large DATA payload read no
+	// more than they need (connreader_unix.go): a frame header, the small
+	// frames a flow-controlled sender cuts to fit the window (a header and
+	// a payload each), and the next large payload's header, with room to
+	// spare; TestLargeDataReadOnce shows the copies it saves.
+	afterDataReads = 8
 	// maxInlineData is the most DATA a write may carry and still be
 	// written inline (inline.go): one default frame's worth, so that an
 	// inline writer's call never spends long writing, and large messages

@@ -33,9 +33,9 @@ type writer struct {
 	nextID  uint32    // the next client stream id
 	settled bool      // the peer's first SETTINGS have been applied
 
-	err     error   // the write error that ended the writer
-	started bool    // the preface is written: inline writers may write
-	hdrBuf  [9]byte // a DATA frame header being written
+	err     error                // the write error that ended the writer
+	started bool                 // the preface is written: inline writers may write
+	hdrBuf  [frameHeaderLen]byte // a DATA frame header being written
 }
 
 func (w *writer) init(c *Conn) {
