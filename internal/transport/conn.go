@@ -110,10 +110,11 @@ type Conn struct {
 	start    time.Time // for observers' elapsed times
 	log      *slog.Logger
 
-	br          connReader
-	coalesceMax int           // DATA payloads up to this size are copied into shared buffers (smallData, at most the read buffer)
-	fr          *http2.Framer // reads only; owned by the reader
-	hdec        *hpack.Decoder
+	br            connReader
+	lastLargeData uint32        // the stream of the last DATA payload over coalesceMax (reader goroutine)
+	coalesceMax   int           // DATA payloads up to this size are copied into shared buffers (smallData, at most the read buffer)
+	fr            *http2.Framer // reads only; owned by the reader
+	hdec          *hpack.Decoder
 
 	q       queue
 	wmu     sync.Mutex // the write lock: its holder owns w and writes frames (inline.go)

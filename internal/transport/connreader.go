@@ -25,14 +25,17 @@ type connReader interface {
 	// ReadFull fills b, as io.ReadFull: from the buffer first, then, on a
 	// socket, straight from the kernel into b (with what follows going
 	// into the buffer in the same readv), so that a large DATA payload
-	// is copied once, by the kernel.
-	ReadFull(b []byte) error
+	// is copied once, by the kernel. bulk says that more payloads like b
+	// are likely to follow (the previous large one was of the same
+	// stream): a socket reader then reads only what it must until the
+	// next, so that none of it lands in the buffer.
+	ReadFull(b []byte, bulk bool) error
 }
 
 // bufReader is the connReader of connections that are not plain sockets.
 type bufReader struct{ *bufio.Reader }
 
-func (r bufReader) ReadFull(b []byte) error {
+func (r bufReader) ReadFull(b []byte, bulk bool) error {
 	_, err := io.ReadFull(r.Reader, b)
 	return err
 }

@@ -46,23 +46,24 @@ type pollReader struct {
 	// straight from the socket: the copies that reading a large DATA
 	// payload still makes (TestLargeDataReadOnce).
 	copied atomic.Int64
-	// afterData counts the reads after ReadFull read a large DATA payload
-	// that read no more than they were asked for: the next frame's header
-	// on its own, a small frame's payload, so that the large payload after
-	// them does not land in the buffer (to be copied out of it) but is read
-	// straight into the stream's buffer by the next ReadFull. A flow
-	// controlled sender cuts its frames to the window, so a few small DATA
-	// frames come between the large ones (afterDataReads). Exact reads cost
-	// a read per frame where the buffer might have held several: after
-	// afterDataReads of them without a large payload the reader fills the
-	// buffer again, so a connection that carried a file and then carries
-	// small calls reads as before.
+	// afterData counts the reads after a bulk ReadFull (a large DATA
+	// payload of the stream whose payload came before) that read no more
+	// than they are asked for: the next frame's header on its own, a small
+	// frame's payload, so that the large payload after them does not land
+	// in the buffer (to be copied out of it) but is read straight into the
+	// stream's buffer by the next ReadFull. A flow-controlled sender cuts
+	// its frames to the window, so a few small DATA frames come between the
+	// large ones (afterDataReads). Exact reads cost a read per frame where
+	// the buffer might have held several: only a bulk transfer takes them,
+	// for afterDataReads reads after each of its payloads, and many
+	// streams' messages interleaved (not bulk) read as before.
 	afterData int
 
 	// The callback's arguments and results, kept here so that a read
 	// allocates nothing.
 	dst     []byte
 	fillLen int // how much a read into the pooled buffer may read
+	tail    int // how much of the pooled buffer a readv fills after dst
 	n       int
 	rerr    error
 	fn      func(fd uintptr) bool
@@ -250,15 +251,19 @@ func (p *pollReader) fillMore(want int) error {
 }
 
 // ReadFull fills b from the buffer and then straight from the socket,
-// each read a readv(2) whose second part refills the buffer with only the
-// next frame's header: a large DATA payload is read by the kernel into the
-// stream's buffer, and so, when the next frame is one too, is its payload,
-// never through the read buffer. Over a stream of 16 KiB DATA frames (the
-// largest a peer sends until told otherwise) that is one readv per frame
-// and no copy in this process; filling the whole read buffer instead
-// would save half of those reads but copy half of the payloads from it.
-func (p *pollReader) ReadFull(b []byte) error {
-	p.afterData = afterDataReads
+// each read a readv(2) whose second part refills the buffer with what
+// follows b: the buffer's size of it, or for a bulk read only the next
+// frame's header, so that the next payload, when it is large too, is read
+// by the kernel straight into its own buffer, never through the read
+// buffer. Over a stream of 16 KiB DATA frames (the largest a peer sends
+// until told otherwise) that is one readv per frame and no copy in this
+// process; filling the whole buffer instead would save some of those
+// reads but copy half of the payloads out of it.
+func (p *pollReader) ReadFull(b []byte, bulk bool) error {
+	p.afterData, p.tail = 0, p.size
+	if bulk {
+		p.afterData, p.tail = afterDataReads, min(p.size, frameHeaderLen)
+	}
 	n := 0
 	if p.r < p.w {
 		n = copy(b, (*p.bp)[p.r:p.w])
@@ -323,7 +328,7 @@ func (p *pollReader) readv(dst []byte) (int, error) {
 // readvReady is readReady for readv: it reports false to wait again.
 func (p *pollReader) readvReady(fd uintptr) bool {
 	for {
-		n, errno := sysReadv(int(fd), p.dst, (*p.bp)[:min(p.size, frameHeaderLen)])
+		n, errno := sysReadv(int(fd), p.dst, (*p.bp)[:p.tail])
 		switch errno {
 		case syscall.EINTR:
 			continue

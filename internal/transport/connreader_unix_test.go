@@ -75,7 +75,7 @@ func TestPollReaderPieces(t *testing.T) {
 			}
 		case 1:
 			b := make([]byte, min(left, 1+rng.IntN(70000)))
-			if err := r.ReadFull(b); err != nil {
+			if err := r.ReadFull(b, rng.IntN(2) == 0); err != nil {
 				t.Fatalf("ReadFull(%d) after %d bytes: %v", len(b), len(got), err)
 			}
 			got = append(got, b...)
@@ -109,7 +109,7 @@ func TestPollReaderPieces(t *testing.T) {
 	}
 	// The peer has closed: a ReadFull past the end is io.EOF, and one that
 	// ends early io.ErrUnexpectedEOF.
-	if err := r.ReadFull(make([]byte, 10)); err != io.EOF {
+	if err := r.ReadFull(make([]byte, 10), false); err != io.EOF {
 		t.Fatalf("ReadFull at the end: %v, want io.EOF", err)
 	}
 }
@@ -139,7 +139,7 @@ func TestPollReaderUnexpectedEOF(t *testing.T) {
 	if _, err := r.Peek(100); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.ReadFull(make([]byte, 20000)); err != io.ErrUnexpectedEOF {
+	if err := r.ReadFull(make([]byte, 20000), true); err != io.ErrUnexpectedEOF {
 		t.Fatalf("ReadFull past the end: %v, want io.ErrUnexpectedEOF", err)
 	}
 }

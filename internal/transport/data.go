@@ -98,7 +98,12 @@ func (c *Conn) processData(fh http2.FrameHeader) error {
 			data = b
 		} else {
 			bp = bufpool.Get(int(body))
-			if err := c.br.ReadFull(*bp); err != nil {
+			// Two large payloads of one stream in a row: a bulk transfer
+			// (an upload, a download), whose next payloads the reader
+			// reads straight from the socket (connreader_unix.go).
+			bulk := c.lastLargeData == id
+			c.lastLargeData = id
+			if err := c.br.ReadFull(*bp, bulk); err != nil {
 				bufpool.Put(bp)
 				return err
 			}
