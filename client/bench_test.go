@@ -24,6 +24,9 @@ const (
 	benchStreamPath  = "/grpcwire.bench.Bench/ServerStream"
 	benchCollectPath = "/grpcwire.bench.Bench/ClientStream"
 	benchPingPath    = "/grpcwire.bench.Bench/Bidi"
+	benchLargePath   = "/grpcwire.bench.Bench/ServerStreamLarge"
+	// benchLargeSize is the large message of the workloads.
+	benchLargeSize = 1 << 20
 	// benchMsgSize is the small message of the workloads.
 	benchMsgSize = 100
 	// benchStreamLen is how many messages one streaming call carries.
@@ -35,11 +38,20 @@ const (
 func benchDial(b *testing.B) *client.Conn {
 	b.Helper()
 	payload := &wrapperspb.BytesValue{Value: make([]byte, benchMsgSize)}
+	large := &wrapperspb.BytesValue{Value: make([]byte, benchLargeSize)}
 	srv := server.New()
 	srv.Register(&server.ServiceDesc{Name: "grpcwire.bench.Bench", Methods: []server.MethodDesc{
 		server.ServerStreamingMethod("ServerStream", func(in *wrapperspb.Int32Value, st server.ServerStreamingServer[wrapperspb.BytesValue]) error {
 			for range in.GetValue() {
 				if err := st.Send(payload); err != nil {
+					return err
+				}
+			}
+			return nil
+		}),
+		server.ServerStreamingMethod("ServerStreamLarge", func(in *wrapperspb.Int32Value, st server.ServerStreamingServer[wrapperspb.BytesValue]) error {
+			for range in.GetValue() {
+				if err := st.Send(large); err != nil {
 					return err
 				}
 			}
@@ -113,6 +125,37 @@ func BenchmarkServerStream(b *testing.B) {
 				b.Fatalf("%d messages, want %d", got, benchStreamLen)
 			}
 			n = benchStreamLen
+		}
+		n--
+	}
+}
+
+// BenchmarkServerStreamLarge receives 64 messages of 1 MiB per call, the
+// harness's sstream-1MiB-x64; one op is one message.
+func BenchmarkServerStreamLarge(b *testing.B) {
+	cc := benchDial(b)
+	const perCall = 64
+	req := wrapperspb.Int32(perCall)
+	ctx := context.Background()
+	b.SetBytes(benchLargeSize)
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		if n == 0 {
+			got := 0
+			for m, err := range client.ServerStreaming[wrapperspb.Int32Value, wrapperspb.BytesValue](ctx, cc, benchLargePath, req) {
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(m.GetValue()) != benchLargeSize {
+					b.Fatalf("a message of %d bytes, want %d", len(m.GetValue()), benchLargeSize)
+				}
+				got++
+			}
+			if got != perCall {
+				b.Fatalf("%d messages, want %d", got, perCall)
+			}
+			n = perCall
 		}
 		n--
 	}
