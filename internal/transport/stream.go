@@ -161,8 +161,9 @@ func (s *Stream) KeepOpenAfterEnd() {
 func (s *Stream) RecvEnded() bool { return s.state.Load()&stRecvEnd != 0 }
 
 // SetAbortFunc sets fn to be called, once and on another goroutine's behalf,
-// when the stream is reset (by either side) or its connection fails. If that
-// already happened, fn is called right away.
+// when the stream is reset (by either side) or its connection fails, before
+// a blocked Read or Write is woken with that error. If that already
+// happened, fn is called right away.
 func (s *Stream) SetAbortFunc(fn func()) {
 	s.mu.Lock()
 	if s.aborted {
@@ -389,6 +390,12 @@ func (s *Stream) abort(err error) {
 	s.headerSet = true
 	wake := s.sendWait != nil
 	s.mu.Unlock()
+	// The abort func (the server call's context cancel) runs before any
+	// blocked Read, Write or header wait is woken, so a handler that sees
+	// the reset's error finds its context already done.
+	if fn != nil {
+		fn()
+	}
 	if headerWake {
 		close(s.headerDone)
 	}
@@ -398,9 +405,6 @@ func (s *Stream) abort(err error) {
 		case s.sendWait <- struct{}{}:
 		default:
 		}
-	}
-	if fn != nil {
-		fn()
 	}
 }
 

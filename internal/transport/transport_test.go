@@ -196,12 +196,22 @@ func TestManyConcurrentStreams(t *testing.T) {
 	}
 }
 
+// TestCancelReachesServer: a client's cancel aborts the server's stream,
+// and the abort func (a server call's context cancel) has run by the time
+// the server's blocked Read returns the reset's error.
 func TestCancelReachesServer(t *testing.T) {
 	started, aborted := make(chan struct{}), make(chan struct{})
+	readEnded := make(chan bool, 1) // whether the abort func had run
 	_, cli := pair(t, Config{}, Config{}, func(s *Stream) {
 		s.SetAbortFunc(func() { close(aborted) })
 		close(started)
 		io.ReadAll(s)
+		select {
+		case <-aborted:
+			readEnded <- true
+		default:
+			readEnded <- false
+		}
 	})
 	s, err := cli.OpenStream(requestFields("/wait"), []byte("x"), nil, false)
 	if err != nil {
@@ -220,6 +230,9 @@ func TestCancelReachesServer(t *testing.T) {
 	}
 	if _, err := s.Read(make([]byte, 1)); err != ErrStreamCanceled {
 		t.Fatalf("client read after cancel: %v", err)
+	}
+	if !<-readEnded {
+		t.Error("the server's Read returned the reset before its abort func ran")
 	}
 }
 
