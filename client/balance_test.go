@@ -155,13 +155,14 @@ func (sc *streamCounter) inFlight(addr client.Address) int {
 type loadResult struct {
 	calls, failed int
 	codes         map[wire.Code]int
+	errs          map[string]int // the failures' messages, for the log
 }
 
 // runLoad has callers goroutines make total Echo calls between them as fast
 // as they can, and returns what they saw.
 func runLoad(ctx context.Context, cc *client.Conn, callers, total int) loadResult {
 	var mu sync.Mutex
-	res := loadResult{codes: map[wire.Code]int{}}
+	res := loadResult{codes: map[wire.Code]int{}, errs: map[string]int{}}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range callers {
@@ -173,6 +174,7 @@ func runLoad(ctx context.Context, cc *client.Conn, callers, total int) loadResul
 				if err != nil {
 					res.failed++
 					res.codes[wire.CodeOf(err)]++
+					res.errs[err.Error()]++
 				}
 				mu.Unlock()
 			}
@@ -237,7 +239,7 @@ func TestAbruptStopCostsOnlyInFlight(t *testing.T) {
 		t.Errorf("no call was in flight on the stopped backend: the test proves nothing")
 	}
 	if res.failed != lost {
-		t.Errorf("%d calls failed, want exactly the %d in flight on the stopped backend", res.failed, lost)
+		t.Errorf("%d calls failed, want exactly the %d in flight on the stopped backend; the failures: %v", res.failed, lost, res.errs)
 	}
 	if res.codes[wire.Unavailable] != res.failed {
 		t.Errorf("failures by code %v, want all UNAVAILABLE", res.codes)

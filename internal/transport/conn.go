@@ -146,6 +146,7 @@ type Conn struct {
 	peerMaxStreams  uint32 // the peer's SETTINGS_MAX_CONCURRENT_STREAMS (client)
 	waitingOpens    int    // client streams waiting for a free slot
 	err             error  // why the connection ended
+	writeErr        error  // a client's write failed; the reader drains, then the connection ends with it
 	draining        bool   // close once no stream remains
 	pingWaiters     map[[8]byte]chan struct{}
 
@@ -300,6 +301,9 @@ func (c *Conn) shutdown(err error) {
 	}
 	c.closed.Store(true)
 	close(c.closing)
+	if c.writeErr != nil {
+		err = c.writeErr // the first failure, not the reader's end that followed
+	}
 	c.err = err
 	streams := make([]*Stream, 0, len(c.streams))
 	for _, s := range c.streams {

@@ -93,6 +93,12 @@ const (
 	// error, so that the peer learns why instead of seeing a bare reset,
 	// while a peer that does not read cannot hold the connection.
 	goAwayFlushBound = 1 * time.Second
+	// writeFailedDrain bounds how long a client connection whose socket
+	// could not be written still reads what the server had already sent
+	// (writer.fail): a peer that is gone ends the read at once, after the
+	// buffered frames, and this bounds a transport whose writes fail while
+	// its reads would block; 1 second, as goAwayFlushBound.
+	writeFailedDrain = 1 * time.Second
 	// recentResets is how many stream ids this side reset are remembered,
 	// so that the frames the peer sent before it saw the RST_STREAM are
 	// ignored (RFC 9113 §5.1) rather than answered as errors; 256 covers

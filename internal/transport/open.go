@@ -22,7 +22,7 @@ import (
 // is going away or closed: the call may be retried on another connection.
 func (c *Conn) OpenStream(hdr []hpack.HeaderField, data []byte, buf *[]byte, end bool) (*Stream, error) {
 	c.mu.Lock()
-	gone := c.goAwayRecv || c.closed.Load()
+	gone := c.goAwayRecv || c.closed.Load() || c.writeErr != nil
 	c.mu.Unlock()
 	if gone {
 		return nil, fmt.Errorf("%w: the connection is going away", ErrUnprocessed)
@@ -54,7 +54,7 @@ func (c *Conn) OpenStream(hdr []hpack.HeaderField, data []byte, buf *[]byte, end
 func (c *Conn) CanOpen() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return !c.goAwayRecv && !c.closed.Load() && !c.draining
+	return !c.goAwayRecv && !c.closed.Load() && !c.draining && c.writeErr == nil
 }
 
 // open gives a client stream its id and writes its request headers, or

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"runtime"
+	"time"
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
@@ -73,6 +74,9 @@ func (w *writer) loop() {
 		c.q.wait()
 		c.wmu.Lock()
 	}
+	if w.err != nil && !c.isServer {
+		w.discard()
+	}
 }
 
 // drain processes queued requests and writes what the windows allow until
@@ -125,12 +129,53 @@ func (w *writer) drain(prev []writeReq, mayYield bool) bool {
 	}
 }
 
-// fail ends the connection after a write error.
+// fail ends the connection after a write error. A server's ends at once. A
+// client's reader first reads what the server had already sent, up to
+// writeFailedDrain: a peer that closed with responses on their way (they
+// sit in this side's socket buffer) leaves those calls complete, rather
+// than failed with the connection, as grpc-go's client does too (its
+// writer leaves an I/O error for the reader to find after the data). No
+// more streams open on it meanwhile (CanOpen, OpenStream), and the writer
+// discards what is queued (discard).
 func (w *writer) fail(err error) {
 	if w.err == nil {
 		w.err = err
 	}
-	w.c.shutdown(fmt.Errorf("write failed: %w", err))
+	werr := fmt.Errorf("write failed: %w", err)
+	c := w.c
+	if c.isServer || !w.started {
+		c.shutdown(werr)
+		return
+	}
+	c.mu.Lock()
+	first := c.writeErr == nil && !c.closed.Load()
+	if first {
+		c.writeErr = werr
+	}
+	c.mu.Unlock()
+	if first && c.nc.SetReadDeadline(time.Now().Add(writeFailedDrain)) != nil {
+		c.shutdown(werr)
+	}
+}
+
+// discard takes and drops what is queued after a client's write failed,
+// until the connection's shutdown closes the queue: streams opened
+// meanwhile fail as never sent (closeDone), and nothing waits on a request
+// that will not be written. The write lock is held.
+func (w *writer) discard() {
+	c := w.c
+	var prev []writeReq
+	for {
+		items, open := c.q.take(prev)
+		prev = items
+		w.closeDone(items)
+		if !open {
+			return
+		}
+		c.wmu.Unlock()
+		c.q.wait()
+		c.wmu.Lock()
+	}
 }
 
 // closeDone closes the done channels of requests that will never be written,
