@@ -56,32 +56,27 @@ func TestIdleStreamStack(t *testing.T) {
 	cc := testsvc.Dial(t, addr)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	// A first call settles the connection's own goroutines and buffers.
-	warm, err := client.NewBidiStream[wrapperspb.StringValue, wrapperspb.StringValue](ctx, cc, testsvc.ChatPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := warm.Send(wrapperspb.String("warm")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := warm.Recv(); err != nil {
-		t.Fatal(err)
-	}
-
-	stacks0, goroutines0 := stackAndGoroutines()
-	open := make([]*client.BidiStreamClient[wrapperspb.StringValue, wrapperspb.StringValue], streams)
-	for i := range open {
+	// chat opens a Chat stream and makes one round trip on it.
+	chat := func(msg string) *client.BidiStreamClient[wrapperspb.StringValue, wrapperspb.StringValue] {
+		t.Helper()
 		bs, err := client.NewBidiStream[wrapperspb.StringValue, wrapperspb.StringValue](ctx, cc, testsvc.ChatPath)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := bs.Send(wrapperspb.String("hello")); err != nil {
+		if err := bs.Send(wrapperspb.String(msg)); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := bs.Recv(); err != nil {
 			t.Fatal(err)
 		}
-		open[i] = bs
+		return bs
+	}
+	chat("warm") // settles the connection's own goroutines and buffers
+
+	stacks0, goroutines0 := stackAndGoroutines()
+	open := make([]*client.BidiStreamClient[wrapperspb.StringValue, wrapperspb.StringValue], streams)
+	for i := range open {
+		open[i] = chat("hello")
 	}
 	stacks1, goroutines1 := stackAndGoroutines()
 	perStream := float64(stacks1-stacks0) / streams

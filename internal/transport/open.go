@@ -19,7 +19,8 @@ import (
 // end sets END_STREAM on the last frame. The writer gives the stream its id
 // when the peer's MAX_CONCURRENT_STREAMS allows, so OpenStream never blocks
 // on it. It fails with an error matching ErrUnprocessed once the connection
-// is going away or closed: the call may be retried on another connection.
+// is going away, closed or unable to write (writer.fail): the call may be
+// retried on another connection.
 func (c *Conn) OpenStream(hdr []hpack.HeaderField, data []byte, buf *[]byte, end bool) (*Stream, error) {
 	c.mu.Lock()
 	gone := c.goAwayRecv || c.closed.Load() || c.writeErr != nil
