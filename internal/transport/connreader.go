@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"io"
 	"net"
+
+	"grpcwire/internal/bufpool"
 )
 
 // How the reader goroutine reads the socket. On Unix systems
@@ -30,6 +32,13 @@ type connReader interface {
 	// stream): a socket reader then reads only what it must until the
 	// next, so that none of it lands in the buffer.
 	ReadFull(b []byte, bulk bool) error
+	// ReadPayload returns the next n bytes, a DATA payload, as data in
+	// the pooled buffer (bufpool) bp, which becomes the caller's, read as
+	// ReadFull reads: a socket reader that already holds the payload's
+	// first bytes in a buffer of its own (read ahead, bulk) hands that
+	// buffer over, and when split allows, the payload's end that did not
+	// fit in it as data2 in another (bp2; nil when there is none).
+	ReadPayload(n int, bulk, split bool) (bp *[]byte, data []byte, bp2 *[]byte, data2 []byte, err error)
 }
 
 // bufReader is the connReader of connections that are not plain sockets.
@@ -38,6 +47,15 @@ type bufReader struct{ *bufio.Reader }
 func (r bufReader) ReadFull(b []byte, bulk bool) error {
 	_, err := io.ReadFull(r.Reader, b)
 	return err
+}
+
+func (r bufReader) ReadPayload(n int, bulk, split bool) (*[]byte, []byte, *[]byte, []byte, error) {
+	bp := bufpool.Get(n)
+	if _, err := io.ReadFull(r.Reader, *bp); err != nil {
+		bufpool.Put(bp)
+		return nil, nil, nil, nil, err
+	}
+	return bp, *bp, nil, nil, nil
 }
 
 // newConnReader returns a reader of nc that holds no buffer while the

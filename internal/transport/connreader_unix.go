@@ -35,17 +35,40 @@ func newSocketReader(nc net.Conn, size int) connReader {
 // buffer, which goes back to the pool as soon as it has been read out. A
 // read at least as large as the buffer goes straight into the caller's
 // slice.
+//
+// A bulk transfer (the large DATA payloads of one stream in a row) is read
+// ahead by frames: the readv that brings one payload also reads the next
+// frames' headers into small slots and their payloads, guessed to be as
+// long as this one, into pooled buffers of their own (parts). When the
+// guess holds, ReadPayload hands such a buffer over as it is, so that a
+// stream of 16 KiB frames takes one system call per specFrames+1 frames
+// and no copy in this process; when it does not (a frame of another
+// length, type or stream), the parts are just the next bytes of the
+// connection, read out through the other methods like any buffered bytes.
 type pollReader struct {
 	rc   syscall.RawConn
 	size int
-	bp   *[]byte // holds the unread bytes [r:w]; nil when there are none
+	// The current buffer: buf[r:w] are the unread bytes; bp is the pooled
+	// buffer behind buf, nil when buf is a header slot or there is none.
+	bp   *[]byte
+	buf  []byte
 	r, w int
 	err  error // sticky: the connection failed or ended
 
+	// parts are the bytes a read-ahead readv brought after the payload it
+	// was for, in the connection's order, after the current buffer's:
+	// headers in hdrs, payloads in pooled buffers. Nothing is read from
+	// the socket while there are any.
+	parts   []part
+	partArr [2*specFrames + 1]part
+	hdrs    [specFrames + 1][frameHeaderLen]byte
+
 	// copied counts the bytes ReadFull took from the buffer rather than
 	// straight from the socket: the copies that reading a large DATA
-	// payload still makes (TestLargeDataReadOnce).
-	copied atomic.Int64
+	// payload still makes (TestLargeDataReadOnce). handed counts the
+	// payload bytes ReadPayload handed over in a buffer the reader had
+	// read them into, reads the system calls that read bytes.
+	copied, handed, reads atomic.Int64
 	// afterData counts the reads after a bulk ReadFull (a large DATA
 	// payload of the stream whose payload came before) that read no more
 	// than they are asked for: the next frame's header on its own, a small
@@ -58,20 +81,33 @@ type pollReader struct {
 	// for afterDataReads reads after each of its payloads, and many
 	// streams' messages interleaved (not bulk) read as before.
 	afterData int
+	// noAhead counts the bulk reads left that read no frame ahead, after
+	// read-ahead bytes had to be copied (aheadBackoff).
+	noAhead int
 
 	// The callback's arguments and results, kept here so that a read
 	// allocates nothing.
 	dst     []byte
 	fillLen int // how much a read into the pooled buffer may read
-	tail    int // how much of the pooled buffer a readv fills after dst
+	iovs    [2*specFrames + 2][]byte
+	niov    int
+	spec    [specFrames]*[]byte // the read-ahead payload buffers of iovs
 	n       int
 	rerr    error
 	fn      func(fd uintptr) bool
 	vfn     func(fd uintptr) bool // readvReady
 }
 
+// part is bytes read ahead: b in the pooled buffer bp, or in a header slot
+// (bp nil).
+type part struct {
+	bp *[]byte
+	b  []byte
+}
+
 func newPollReader(rc syscall.RawConn, size int) *pollReader {
 	p := &pollReader{rc: rc, size: size}
+	p.parts = p.partArr[:0]
 	p.fn = p.readReady
 	p.vfn = p.readvReady
 	return p
@@ -104,6 +140,7 @@ func (p *pollReader) readReady(fd uintptr) bool {
 			return false
 		}
 		p.n, p.rerr = n, err
+		p.reads.Add(1)
 		return true
 	}
 }
@@ -126,13 +163,38 @@ func (p *pollReader) read(dst []byte) (int, error) {
 	return 0, err
 }
 
-// empty releases the buffer once everything in it has been read.
+// empty releases the current buffer once everything in it has been read.
 func (p *pollReader) empty() {
 	if p.bp != nil {
 		bufpool.Put(p.bp)
 		p.bp = nil
 	}
+	p.buf = nil
 	p.r, p.w = 0, 0
+}
+
+// advance makes the first part the current buffer, the current one being
+// read out; it reports false when there is no part.
+func (p *pollReader) advance() bool {
+	if len(p.parts) == 0 {
+		return false
+	}
+	p.empty()
+	pt := p.popPart()
+	p.bp, p.buf, p.r, p.w = pt.bp, pt.b[:cap(pt.b)], 0, len(pt.b)
+	return true
+}
+
+// popPart removes the first part and returns it; its buffer is the
+// caller's.
+func (p *pollReader) popPart() part {
+	pt := p.parts[0]
+	p.parts[0] = part{}
+	p.parts = p.parts[1:]
+	if len(p.parts) == 0 {
+		p.parts = p.partArr[:0]
+	}
+	return pt
 }
 
 // limit says how much a read into the buffer may read when want bytes
@@ -145,9 +207,12 @@ func (p *pollReader) limit(want int) int {
 	return p.size
 }
 
-// fill reads up to p.limit(want) bytes into the pooled buffer; the
-// buffer is empty.
+// fill makes bytes current, the current buffer being empty: the next part,
+// or up to p.limit(want) bytes read into a pooled buffer.
 func (p *pollReader) fill(want int) error {
+	if p.advance() {
+		return nil
+	}
 	if p.err != nil {
 		return p.err
 	}
@@ -158,7 +223,7 @@ func (p *pollReader) fill(want int) error {
 		p.empty()
 		return err
 	}
-	p.r, p.w = 0, n
+	p.buf, p.r, p.w = *p.bp, 0, n
 	return nil
 }
 
@@ -166,7 +231,7 @@ func (p *pollReader) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	if p.r == p.w {
+	if p.r == p.w && !p.advance() {
 		if p.err != nil {
 			return 0, p.err
 		}
@@ -178,7 +243,7 @@ func (p *pollReader) Read(b []byte) (int, error) {
 			return 0, err
 		}
 	}
-	n := copy(b, (*p.bp)[p.r:p.w])
+	n := copy(b, p.buf[p.r:p.w])
 	p.r += n
 	if p.r == p.w {
 		p.empty()
@@ -192,7 +257,7 @@ func (p *pollReader) ReadByte() (byte, error) {
 			return 0, err
 		}
 	}
-	c := (*p.bp)[p.r]
+	c := p.buf[p.r]
 	p.r++
 	if p.r == p.w {
 		p.empty()
@@ -226,23 +291,41 @@ func (p *pollReader) Peek(n int) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return (*p.bp)[p.r : p.r+n], nil
+	return p.buf[p.r : p.r+n], nil
 }
 
-// fillMore reads once more into the buffer, after the unread bytes, which
-// move to its front first; want more bytes are needed.
+// fillMore brings more bytes after the unread ones of the current buffer,
+// which becomes a pooled buffer of the reader's size first, with them at
+// its front: those of the next part, or one read's; want more bytes are
+// needed.
 func (p *pollReader) fillMore(want int) error {
 	if p.r == p.w {
 		return p.fill(want)
 	}
+	if p.bp == nil || len(p.buf) < p.size {
+		// A header slot or a read-ahead payload buffer: too small.
+		nb := bufpool.Get(p.size)
+		k := copy(*nb, p.buf[p.r:p.w])
+		bufpool.Put(p.bp)
+		p.bp, p.buf, p.r, p.w = nb, *nb, 0, k
+	} else if p.r > 0 {
+		p.w = copy(p.buf, p.buf[p.r:p.w])
+		p.r = 0
+	}
+	if len(p.parts) > 0 {
+		pt := &p.parts[0]
+		k := copy(p.buf[p.w:p.size], pt.b)
+		p.w += k
+		pt.b = pt.b[k:]
+		if len(pt.b) == 0 {
+			bufpool.Put(p.popPart().bp)
+		}
+		return nil
+	}
 	if p.err != nil {
 		return p.err
 	}
-	if p.r > 0 {
-		p.w = copy(*p.bp, (*p.bp)[p.r:p.w])
-		p.r = 0
-	}
-	n, err := p.read((*p.bp)[p.w:min(p.size, p.w+p.limit(want))])
+	n, err := p.read(p.buf[p.w:min(p.size, p.w+p.limit(want))])
 	if err != nil {
 		return err
 	}
@@ -250,25 +333,132 @@ func (p *pollReader) fillMore(want int) error {
 	return nil
 }
 
-// ReadFull fills b from the buffer and then straight from the socket,
-// each read a readv(2) whose second part refills the buffer with what
-// follows b: the buffer's size of it, or for a bulk read only the next
-// frame's header, so that the next payload, when it is large too, is read
-// by the kernel straight into its own buffer, never through the read
-// buffer. Over a stream of 16 KiB DATA frames (the largest a peer sends
-// until told otherwise) that is one readv per frame and no copy in this
-// process; filling the whole buffer instead would save some of those
-// reads but copy half of the payloads out of it.
+// ReadPayload returns the next n bytes, a DATA payload, as data in the
+// pooled buffer bp, which becomes the caller's, and, when split is allowed
+// and the payload did not fit there, the end of it as data2 in the pooled
+// buffer bp2 (else nil). When the payload's first bytes are already in a
+// pooled buffer of the reader (one read ahead, or the read buffer), and the
+// payload fills at least half of it, that buffer is handed over as it is,
+// with the rest of the payload read into it after them: what follows the
+// payload in it, when it is less than the payload, is copied into a buffer
+// of its own first (else the payload is copied out instead), and what does
+// not fit in it (a read ahead that a short frame before shifted) goes into
+// bp2 when at most half of the payload. Otherwise the payload is read into
+// a new buffer by ReadFull. bulk is ReadFull's.
+func (p *pollReader) ReadPayload(n int, bulk, split bool) (bp *[]byte, data []byte, bp2 *[]byte, data2 []byte, err error) {
+	if p.r == p.w {
+		p.advance()
+	}
+	var head *[]byte
+	if split && p.r < p.w {
+		// The payload starts with a few bytes here and in header slots
+		// (the frames before were shorter than guessed) and goes on in a
+		// read-ahead buffer: those bytes become a piece of their own, the
+		// rest is handed over in that buffer, in one piece.
+		k, i := p.w-p.r, 0
+		for i < len(p.parts) && p.parts[i].bp == nil {
+			k += len(p.parts[i].b)
+			i++
+		}
+		if 2*k < n && i < len(p.parts) {
+			head = bufpool.Get(k)
+			for got := 0; got < k; p.advance() {
+				c := copy((*head)[got:], p.buf[p.r:p.w])
+				p.copied.Add(int64(c))
+				got += c
+				p.r = p.w
+			}
+			n -= k
+			split = false
+		}
+	}
+	bp, data, bp2, data2, err = p.readPayload(n, bulk, split)
+	if head != nil && err == nil {
+		return head, *head, bp, data, nil
+	}
+	bufpool.Put(head)
+	return bp, data, bp2, data2, err
+}
+
+// readPayload is ReadPayload once the payload's first bytes, if any are
+// buffered, are the current buffer's.
+func (p *pollReader) readPayload(n int, bulk, split bool) (bp *[]byte, data []byte, bp2 *[]byte, data2 []byte, err error) {
+	// buf may start after the beginning of bp (fillMore took bytes of a
+	// part): indexes are buf's, up to its capacity.
+	if bp = p.bp; bp != nil && p.r < p.w && 2*n >= cap(*bp) {
+		have := min(n, p.w-p.r)
+		excess := p.w - p.r - have
+		room := cap(p.buf) - p.r
+		if excess < n && (n <= room || split && 2*min(have, room) >= n) {
+			full, r := p.buf[:cap(p.buf)], p.r
+			first := min(n, room)
+			have = min(have, first)
+			data = full[r : r+first]
+			p.bp, p.buf, p.r, p.w = nil, nil, 0, 0
+			if excess > 0 { // then the payload fits: first is n
+				rest := bufpool.Get(max(p.size, excess))
+				p.copied.Add(int64(copy(*rest, full[r+n:r+n+excess])))
+				p.bp, p.buf, p.r, p.w = rest, *rest, 0, excess
+			}
+			p.handed.Add(int64(have))
+			if bulk {
+				p.afterData = afterDataReads
+			}
+			if have < first {
+				if err := p.readFull(data[have:], bulk, n); err != nil {
+					bufpool.Put(bp)
+					return nil, nil, nil, nil, err
+				}
+			}
+			if first < n {
+				bp2 = bufpool.Get(n - first)
+				if err := p.readFull(*bp2, bulk, n); err != nil {
+					bufpool.Put(bp)
+					bufpool.Put(bp2)
+					return nil, nil, nil, nil, err
+				}
+				data2 = *bp2
+			}
+			return bp, data, bp2, data2, nil
+		}
+	}
+	if p.r < p.w && p.bp != nil {
+		// Read-ahead bytes that could not be handed over (the frames were
+		// not as guessed: a sender cutting them to its window) are copied:
+		// read exactly for a while instead.
+		p.noAhead = aheadBackoff
+	}
+	bp = bufpool.Get(n)
+	if err := p.readFull(*bp, bulk, n); err != nil {
+		bufpool.Put(bp)
+		return nil, nil, nil, nil, err
+	}
+	return bp, *bp, nil, nil, nil
+}
+
+// ReadFull fills b from the buffered bytes and then straight from the
+// socket, each read a readv(2) whose other parts take what follows b: the
+// buffer's size of it into the buffer, or for a bulk read the next
+// frames, read ahead (see pollReader), so that the next payloads, when
+// they are large too, are read by the kernel straight into buffers of
+// their own, never through the read buffer.
 func (p *pollReader) ReadFull(b []byte, bulk bool) error {
-	p.afterData, p.tail = 0, p.size
+	return p.readFull(b, bulk, len(b))
+}
+
+// readFull is ReadFull for b, the end of a payload of frame bytes (the
+// length read ahead when bulk).
+func (p *pollReader) readFull(b []byte, bulk bool, frame int) error {
+	p.afterData = 0
 	if bulk {
-		p.afterData, p.tail = afterDataReads, min(p.size, frameHeaderLen)
+		p.afterData = afterDataReads
 	}
 	n := 0
-	if p.r < p.w {
-		n = copy(b, (*p.bp)[p.r:p.w])
-		p.copied.Add(int64(n))
-		p.r += n
+	for n < len(b) && (p.r < p.w || p.advance()) {
+		k := copy(b[n:], p.buf[p.r:p.w])
+		p.copied.Add(int64(k))
+		p.r += k
+		n += k
 		if p.r == p.w {
 			p.empty()
 		}
@@ -280,55 +470,92 @@ func (p *pollReader) ReadFull(b []byte, bulk bool) error {
 			}
 			return p.err
 		}
-		rest := len(b) - n
-		got, err := p.readv(b[n:])
+		got, err := p.readv(b[n:], bulk, frame)
 		if err != nil {
 			if n > 0 && err == io.EOF {
 				return io.ErrUnexpectedEOF
 			}
 			return err
 		}
-		if got <= rest {
-			n += got
-			continue
-		}
-		n = len(b)
-		p.r, p.w = 0, got-rest
-	}
-	if p.r == p.w {
-		p.empty()
+		n += min(got, len(b)-n)
 	}
 	return nil
 }
 
-// readv reads into dst and, past it, into the (empty) pooled buffer, in
-// one system call where the platform has one (sysReadv); it returns the
-// bytes read into both.
-func (p *pollReader) readv(dst []byte) (int, error) {
-	if p.bp == nil {
+// readv reads into dst and, past it, in the same system call where the
+// platform has readv (sysReadv): into the (empty) pooled buffer, or for a
+// bulk read into read-ahead parts (the next frame's header, and where
+// readv takes several buffers (multiReadv) the specFrames frames after it,
+// payloads guessed frame bytes long). It returns the bytes read into all.
+func (p *pollReader) readv(dst []byte, bulk bool, frame int) (int, error) {
+	p.empty()
+	p.iovs[0] = dst
+	p.niov = 1
+	nspec := 0
+	if bulk {
+		switch {
+		case p.noAhead > 0:
+			p.noAhead--
+		case multiReadv:
+			nspec = min(specFrames, max(1, specBytes/max(frame, 1)))
+		}
+		for i := range nspec {
+			p.spec[i] = bufpool.Get(frame)
+			p.iovs[p.niov], p.iovs[p.niov+1] = p.hdrs[i][:], *p.spec[i]
+			p.niov += 2
+		}
+		p.iovs[p.niov] = p.hdrs[nspec][:]
+		p.niov++
+	} else {
 		p.bp = bufpool.Get(p.size)
+		p.iovs[1] = *p.bp
+		p.niov = 2
 	}
-	p.dst = dst
 	err := p.rc.Read(p.vfn)
-	p.dst = nil
+	got := p.n
 	switch {
 	case err != nil:
 	case p.rerr != nil:
 		err = os.NewSyscallError("readv", p.rerr)
-	case p.n <= 0:
+	case got <= 0:
 		err = io.EOF
-	default:
-		return p.n, nil
 	}
-	p.err = err
-	p.empty()
-	return 0, err
+	if err != nil {
+		got = 0
+		p.err = err
+	}
+	extra := got - len(dst)
+	if bulk {
+		for i := 1; i < p.niov; i++ {
+			k := min(max(extra, 0), len(p.iovs[i]))
+			extra -= k
+			var owner *[]byte
+			if i%2 == 0 {
+				owner = p.spec[i/2-1]
+			}
+			if k > 0 {
+				p.parts = append(p.parts, part{bp: owner, b: p.iovs[i][:k]})
+			} else {
+				bufpool.Put(owner)
+			}
+		}
+		clear(p.spec[:])
+	} else if extra > 0 {
+		p.buf, p.r, p.w = *p.bp, 0, extra
+	} else {
+		p.empty()
+	}
+	clear(p.iovs[:p.niov])
+	if err != nil {
+		return 0, err
+	}
+	return got, nil
 }
 
 // readvReady is readReady for readv: it reports false to wait again.
 func (p *pollReader) readvReady(fd uintptr) bool {
 	for {
-		n, errno := sysReadv(int(fd), p.dst, (*p.bp)[:p.tail])
+		n, errno := sysReadv(int(fd), p.iovs[:p.niov])
 		switch errno {
 		case syscall.EINTR:
 			continue
@@ -339,6 +566,7 @@ func (p *pollReader) readvReady(fd uintptr) bool {
 		if errno != 0 {
 			p.rerr = errno
 		}
+		p.reads.Add(1)
 		return true
 	}
 }

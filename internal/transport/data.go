@@ -86,8 +86,8 @@ func (c *Conn) processData(fh http2.FrameHeader) error {
 	// (deliver), so that a stream of small messages fills shared buffers
 	// rather than taking one per frame; a larger one is read into a pooled
 	// buffer of its own, straight from the socket.
-	var bp *[]byte
-	var data []byte
+	var bp, bp2 *[]byte
+	var data, data2 []byte
 	small := body <= int64(c.coalesceMax)
 	if body > 0 {
 		if small {
@@ -97,17 +97,20 @@ func (c *Conn) processData(fh http2.FrameHeader) error {
 			}
 			data = b
 		} else {
-			bp = bufpool.Get(int(body))
 			// Two large payloads of one stream in a row: a bulk transfer
 			// (an upload, a download), whose next payloads the reader
-			// reads straight from the socket (connreader_unix.go).
+			// reads straight from the socket, ahead (connreader_unix.go).
 			bulk := c.lastLargeData == id
 			c.lastLargeData = id
-			if err := c.br.ReadFull(*bp, bulk); err != nil {
-				bufpool.Put(bp)
+			// The payload may come in two pieces (connreader_unix.go)
+			// unless padding is to be cut off its end or an observer
+			// is to see it whole.
+			split := padLen < 0 && !c.observing()
+			var err error
+			bp, data, bp2, data2, err = c.br.ReadPayload(int(body), bulk, split)
+			if err != nil {
 				return err
 			}
-			data = *bp
 		}
 		if padLen > 0 {
 			data = data[:body-padLen]
@@ -123,13 +126,14 @@ func (c *Conn) processData(fh http2.FrameHeader) error {
 	}
 	c.creditConn(n)
 	end := fh.Flags.Has(http2.FlagDataEndStream)
-	s.dataLen += int64(len(data))
+	s.dataLen += int64(len(data) + len(data2))
 	if s.contentLength >= 0 && (s.dataLen > s.contentLength || end && s.dataLen != s.contentLength) {
 		// RFC 9113 §8.1.1: content-length that disagrees with DATA is malformed.
 		bufpool.Put(bp)
+		bufpool.Put(bp2)
 		return c.streamError(id, http2.ErrCodeProtocol, false)
 	}
-	if !s.deliver(bp, data, n, end) {
+	if !s.deliver(bp, data, bp2, data2, n, end) {
 		// RFC 9113 §6.9: the peer overran the stream's window.
 		return c.streamError(id, http2.ErrCodeFlowControl, false)
 	}

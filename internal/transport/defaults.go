@@ -208,6 +208,22 @@ const (
 	// a payload each), and the next large payload's header, with room to
 	// spare; TestLargeDataReadOnce shows the copies it saves.
 	afterDataReads = 8
+	// specFrames and specBytes size the read-ahead of a bulk transfer
+	// (connreader_unix.go): the readv that reads one large DATA payload
+	// also reads up to specFrames frames after it, so many as fit in
+	// specBytes (at least one), each payload into a pooled buffer of its
+	// own. Over 16 KiB frames that is 64 KiB per system call, as many
+	// bytes as the largest a loopback socket hands over at once, mostly.
+	specFrames = 3
+	specBytes  = 48 << 10
+	// aheadBackoff is how many bulk reads read no frame ahead after a
+	// guess missed so that its bytes were copied: frames cut to a small
+	// window come in sizes that guesses miss, and reading them exactly
+	// copies nothing.
+	aheadBackoff = 64
+	// maxReadIOV bounds the buffers of one readv: a payload, the
+	// read-ahead frames' headers and payloads, the last header.
+	maxReadIOV = 2*specFrames + 2
 	// maxInlineData is the most DATA a write may carry and still be
 	// written inline (inline.go): one default frame's worth, so that an
 	// inline writer's call never spends long writing, and large messages

@@ -24,15 +24,24 @@ func sysRead(fd int, p []byte) (int, syscall.Errno) {
 	return int(n), e
 }
 
-// sysReadv reads into a and then b with readv(2), through RawSyscall for
-// the reason sysRead gives.
-func sysReadv(fd int, a, b []byte) (int, syscall.Errno) {
-	var iov [2]syscall.Iovec
-	iov[0].Base = &a[0]
-	iov[0].SetLen(len(a))
-	iov[1].Base = &b[0]
-	iov[1].SetLen(len(b))
-	n, _, e := syscall.RawSyscall(syscall.SYS_READV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), 2)
+// multiReadv says that sysReadv fills every buffer it is given, so that
+// a bulk read may read the next frames ahead (pollReader).
+const multiReadv = true
+
+// sysReadv reads into bufs, in order, with readv(2), through RawSyscall for
+// the reason sysRead gives. bufs holds at most maxReadIOV buffers, the
+// first not empty.
+func sysReadv(fd int, bufs [][]byte) (int, syscall.Errno) {
+	var iov [maxReadIOV]syscall.Iovec
+	k := 0
+	for _, b := range bufs {
+		if len(b) > 0 {
+			iov[k].Base = &b[0]
+			iov[k].SetLen(len(b))
+			k++
+		}
+	}
+	n, _, e := syscall.RawSyscall(syscall.SYS_READV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(k))
 	return int(n), e
 }
 

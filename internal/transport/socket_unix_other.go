@@ -17,7 +17,11 @@ func sysRead(fd int, p []byte) (int, syscall.Errno) {
 	return n, 0
 }
 
-// sysReadv reads into a only: no readv here; b is filled by the next read.
-func sysReadv(fd int, a, b []byte) (int, syscall.Errno) {
-	return sysRead(fd, a)
+// multiReadv is false: sysReadv reads into its first buffer only.
+const multiReadv = false
+
+// sysReadv reads into bufs[0] only: no readv here; what follows is read by
+// the next read.
+func sysReadv(fd int, bufs [][]byte) (int, syscall.Errno) {
+	return sysRead(fd, bufs[0])
 }

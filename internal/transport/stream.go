@@ -87,8 +87,10 @@ const (
 
 // chunk is received DATA not yet read: b is the unread part of *bp.
 type chunk struct {
-	bp *[]byte
-	b  []byte
+	bp     *[]byte
+	b      []byte
+	more   bool // the next chunk holds the rest of this one's DATA payload
+	shared bool // a buffer of small payloads (appendCopyLocked)
 }
 
 func newStream(c *Conn) *Stream {
@@ -175,23 +177,37 @@ func (s *Stream) SetAbortFunc(fn func()) {
 	s.mu.Unlock()
 }
 
-// Read reads received DATA bytes. It returns io.EOF once the peer has ended
-// the stream and every byte has been read, or the error that ended the
-// stream. Bytes read are returned to the peer as flow-control credit.
+// Read reads received DATA bytes: as many as p holds of those received.
+// It returns io.EOF once the peer has ended the stream and every byte has
+// been read, or the error that ended the stream. Bytes read are returned
+// to the peer as flow-control credit.
 func (s *Stream) Read(p []byte) (int, error) {
 	for {
 		s.mu.Lock()
 		if s.chunkHead < len(s.chunks) {
-			ch := &s.chunks[s.chunkHead]
-			n := copy(p, ch.b)
-			ch.b = ch.b[n:]
-			if len(ch.b) == 0 {
+			// A chunk at a time, the pieces of one frame's payload
+			// (connreader_unix.go) as one: how the reader cut a payload
+			// changes neither the reads of a message nor the credit they
+			// return, which then depend on the frames alone.
+			n := 0
+			for n < len(p) && s.chunkHead < len(s.chunks) {
+				ch := &s.chunks[s.chunkHead]
+				k := copy(p[n:], ch.b)
+				n += k
+				ch.b = ch.b[k:]
+				if len(ch.b) > 0 {
+					break
+				}
+				more := ch.more
 				bufpool.Put(ch.bp)
 				*ch = chunk{}
 				s.chunkHead++
-				if s.chunkHead == len(s.chunks) {
-					s.resetChunksLocked()
+				if !more {
+					break
 				}
+			}
+			if s.chunkHead == len(s.chunks) {
+				s.resetChunksLocked()
 			}
 			incr := s.consumedLocked(int64(n))
 			s.mu.Unlock()
@@ -216,15 +232,17 @@ func (s *Stream) Read(p []byte) (int, error) {
 // deliver appends received bytes (reader goroutine): data in bp, a pooled
 // buffer the stream takes over, or, with bp nil, data in the connection's
 // read buffer, which deliver copies into the stream's last buffer when it
-// has room, else into a new one of at least tailBufSize. frameLen is the
+// has room, else into a new one of at least tailBufSize; then data2 in
+// bp2, when not nil (a payload read in two pieces). frameLen is the
 // whole DATA payload length, which counts against the window even when
 // padding makes data shorter. It reports false when the peer overran the
 // stream's window.
-func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool {
+func (s *Stream) deliver(bp *[]byte, data []byte, bp2 *[]byte, data2 []byte, frameLen int64, end bool) bool {
 	s.mu.Lock()
 	if frameLen > s.recvWindow {
 		s.mu.Unlock()
 		bufpool.Put(bp)
+		bufpool.Put(bp2)
 		return false
 	}
 	s.recvWindow -= frameLen
@@ -238,6 +256,7 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 		}
 		s.mu.Unlock()
 		bufpool.Put(bp)
+		bufpool.Put(bp2)
 		if incr > 0 {
 			s.conn.q.push1(writeReq{kind: reqWindowUpdate, s: s, incr: uint32(incr)})
 		}
@@ -247,13 +266,16 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 		if bp == nil {
 			s.appendCopyLocked(data)
 		} else {
-			s.pushChunkLocked(chunk{bp: bp, b: data})
+			s.pushChunkLocked(chunk{bp: bp, b: data, more: bp2 != nil})
 		}
 	} else if bp != nil {
 		bufpool.Put(bp)
 	}
+	if bp2 != nil {
+		s.pushChunkLocked(chunk{bp: bp2, b: data2})
+	}
 	var incr int64
-	if pad := frameLen - int64(len(data)); pad > 0 {
+	if pad := frameLen - int64(len(data)+len(data2)); pad > 0 {
 		// Padding is consumed the moment it arrives.
 		incr = s.consumedLocked(pad)
 	}
@@ -266,7 +288,7 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 	}
 	wait := s.readWait
 	s.mu.Unlock()
-	if len(data) > 0 || end {
+	if len(data)+len(data2) > 0 || end {
 		s.answer.Store(true)
 	}
 	if incr > 0 {
@@ -288,14 +310,18 @@ func (s *Stream) deliver(bp *[]byte, data []byte, frameLen int64, end bool) bool
 // its own).
 func (s *Stream) appendCopyLocked(data []byte) {
 	if s.chunkHead < len(s.chunks) {
+		// Only into a buffer of small payloads: a large payload's buffer
+		// may have room after it too (one the reader read ahead into),
+		// but reads of a stream then depend on where the reader's
+		// buffers ended, not on the frames alone.
 		last := &s.chunks[len(s.chunks)-1]
-		if cap(last.b)-len(last.b) >= len(data) {
+		if last.shared && cap(last.b)-len(last.b) >= len(data) {
 			last.b = append(last.b, data...)
 			return
 		}
 	}
 	bp := bufpool.Get(max(len(data), tailBufSize))
-	s.pushChunkLocked(chunk{bp: bp, b: append((*bp)[:0], data...)})
+	s.pushChunkLocked(chunk{bp: bp, b: append((*bp)[:0], data...), shared: true})
 }
 
 // pushChunkLocked appends ch to the chunk list, reusing the room of the
