@@ -18,7 +18,7 @@
 //	requests.go     the typed requests other goroutines hand the writer
 //	queue.go        the queue that carries them
 //	batch.go        the writev batcher the writer writes into
-//	connreader*.go  how the reader reads the socket (RawConn on Unix, bufio elsewhere)
+//	connreader*.go  how the reader reads the socket (RawConn on Unix, bufio elsewhere; bulk DATA read ahead)
 //	socket_*.go     the socket system calls (raw read, readv, writev on Linux)
 //	preface.go      the connection preface both ways; HTTP/1.x and TLS sniffing (§3.4)
 //	settings.go     SETTINGS in and their application and ACK (§6.5)
