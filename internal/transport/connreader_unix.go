@@ -497,7 +497,7 @@ func (p *pollReader) readv(dst []byte, bulk bool, frame int) (int, error) {
 		case p.noAhead > 0:
 			p.noAhead--
 		case multiReadv:
-			nspec = min(specFrames, max(1, specBytes/max(frame, 1)))
+			nspec = min(specFrames, specBytes/max(frame, 1))
 		}
 		for i := range nspec {
 			p.spec[i] = bufpool.Get(frame)

@@ -210,10 +210,12 @@ const (
 	afterDataReads = 8
 	// specFrames and specBytes size the read-ahead of a bulk transfer
 	// (connreader_unix.go): the readv that reads one large DATA payload
-	// also reads up to specFrames frames after it, so many as fit in
-	// specBytes (at least one), each payload into a pooled buffer of its
-	// own. Over 16 KiB frames that is 64 KiB per system call, as many
-	// bytes as the largest a loopback socket hands over at once, mostly.
+	// also reads up to specFrames frames after it, as many as fit in
+	// specBytes, each payload into a pooled buffer of its own. Over 16 KiB
+	// frames (what peers send unless told otherwise) that is 64 KiB per
+	// system call; frames over specBytes are not read ahead (one such
+	// payload a readv is few system calls already, and a guess that
+	// misses should not cost a large buffer).
 	specFrames = 3
 	specBytes  = 48 << 10
 	// aheadBackoff is how many bulk reads read no frame ahead after a
