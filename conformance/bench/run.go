@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 )
 
@@ -32,7 +34,11 @@ type Config struct {
 	Launcher Launcher
 	// ProfileDir, when set, makes every server of the Servers section write
 	// CPU and allocation profiles there, named
-	// <server>-<workload>-by-<load generator>-r<round>.{cpu,mem}.pprof.
+	// <server>-<workload>-by-<load generator>-r<round>.{cpu,mem}.pprof,
+	// and the load generator write a CPU profile of itself for every
+	// measurement of the Clients section, named
+	// client-<client>-<workload>-r<round>.cpu.pprof (the client, with
+	// the dial and the warm-up: the server runs in its own process).
 	ProfileDir string
 	// Progress receives a line per measurement; nil for none.
 	Progress io.Writer
@@ -200,7 +206,14 @@ func Run(cfg Config) (*Results, error) {
 		if cfg.Clients {
 			for i, w := range cfg.Workloads {
 				for k, impl := range Impls {
-					m := runOne(cfg, ImplGo, impl, w, "")
+					var m Measurement
+					if cfg.ProfileDir == "" {
+						m = runOne(cfg, ImplGo, impl, w, "")
+					} else {
+						m = profileClient(filepath.Join(cfg.ProfileDir, fmt.Sprintf("client-%s-%s-r%d.cpu.pprof", impl, w.Name, r+1)), func() Measurement {
+							return runOne(cfg, ImplGo, impl, w, "")
+						})
+					}
 					res.Clients[i].Rounds[r][k] = m
 					progress("%s client %-8s %-22s %s", round, impl, w.Name, progressLine(w, m, m.Client))
 				}
@@ -223,6 +236,25 @@ func Run(cfg Config) (*Results, error) {
 	}
 	res.Ended = time.Now()
 	return res, nil
+}
+
+// profileClient runs measure with this process's CPU profile going to
+// path; a profile that cannot be written fails the measurement.
+func profileClient(path string, measure func() Measurement) Measurement {
+	f, err := os.Create(path)
+	if err != nil {
+		return Measurement{Err: errString(err)}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return Measurement{Err: errString(err)}
+	}
+	m := measure()
+	pprof.StopCPUProfile()
+	if err := f.Close(); err != nil && m.Err == "" {
+		m.Err = errString(err)
+	}
+	return m
 }
 
 // runOne measures workload w of clientImpl's client against serverImpl's

@@ -2,7 +2,11 @@ package bench
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -202,5 +206,52 @@ func TestBidiPingPongStaticWindows(t *testing.T) {
 	res.Markdown(&md)
 	if !strings.Contains(md.String(), "static flow control windows of 1048576 bytes") {
 		t.Errorf("the report does not say grpc-go was tuned:\n%s", md.String())
+	}
+}
+
+// TestClientProfiles: with a profile directory, every measurement of the
+// clients section leaves a CPU profile of the load generator there, one
+// per client library.
+func TestClientProfiles(t *testing.T) {
+	checkNoLeaks(t)
+	ws, err := SelectWorkloads("unary-100B-c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	res, err := Run(Config{
+		Rounds:     1,
+		Warmup:     10 * time.Millisecond,
+		Duration:   80 * time.Millisecond,
+		Workloads:  ws,
+		Clients:    true,
+		Launcher:   InProcLauncher{},
+		ProfileDir: dir,
+		Generator:  "the test",
+		Command:    "go test",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, impl := range Impls {
+		if m := res.Clients[0].Rounds[0][k]; m.Err != "" || m.Ops <= 0 {
+			t.Errorf("%s's client: %+v", impl, m)
+		}
+		path := filepath.Join(dir, "client-"+impl+"-unary-100B-c1-r1.cpu.pprof")
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A profile is a gzip-compressed protocol buffer.
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			f.Close()
+			t.Fatalf("%s: %v", path, err)
+		}
+		b, err := io.ReadAll(zr)
+		f.Close()
+		if err != nil || len(b) == 0 {
+			t.Errorf("%s: %d bytes of profile, %v", path, len(b), err)
+		}
 	}
 }

@@ -24,7 +24,8 @@
 // servers,clients,memory,tcp), the memory sizes (-conns, -streams), where
 // the report also goes (-out, -json), the load generators of the servers
 // section (-server-load), and -profile DIR, which makes every server of the
-// servers section write CPU and allocation profiles there.
+// servers section write CPU and allocation profiles there, and the load
+// generator a CPU profile of each client of the clients section.
 // -grpcgo-window N is a diagnostic: it gives grpc-go's client and server
 // static windows, which turns off grpc-go's BDP estimator and its PINGs.
 //
@@ -96,7 +97,7 @@ func run() error {
 	streams := flag.Int("streams", bench.DefaultIdleStreams, "idle streams on one connection of the memory section")
 	out := flag.String("out", "", "also write the Markdown report to this file (a file named "+resultsFile+" only for a full run)")
 	jsonOut := flag.String("json", "", "write every measurement as JSON to this file")
-	profile := flag.String("profile", "", "directory for CPU and allocation profiles of the servers section's servers")
+	profile := flag.String("profile", "", "directory for CPU and allocation profiles of the servers section's servers, and CPU profiles of the clients section's clients")
 	memRate := flag.Int("memprofilerate", 0, "runtime.MemProfileRate of profiled servers (0: the runtime's default)")
 	goWindow := flag.Int("grpcgo-window", 0, "give grpc-go's client and server static flow control windows of this many bytes, turning off its BDP estimator and the PINGs it sends (0: grpc-go's defaults; a diagnostic, not grpc-go as it comes)")
 	serverLoad := flag.String("server-load", allLoads, "the load generators of the servers section, each driving both servers in a table of its own: grpcwire (it costs less per call, so it pushes both servers harder), grpc-go (independent of the code under test), or both")
