@@ -67,7 +67,8 @@ type pollReader struct {
 	// straight from the socket: the copies that reading a large DATA
 	// payload still makes (TestLargeDataReadOnce). handed counts the
 	// payload bytes ReadPayload handed over in a buffer the reader had
-	// read them into, reads the system calls that read bytes.
+	// read them into, reads the read system calls that found bytes, the
+	// end of the stream or an error (not those that found none yet).
 	copied, handed, reads atomic.Int64
 	// afterData counts the reads after a bulk ReadFull (a large DATA
 	// payload of the stream whose payload came before) that read no more
