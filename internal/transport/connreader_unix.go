@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -59,9 +60,11 @@ type pollReader struct {
 	// was for, in the connection's order, after the current buffer's:
 	// headers in hdrs, payloads in pooled buffers. Nothing is read from
 	// the socket while there are any.
-	parts   []part
-	partArr [2*specFrames + 1]part
-	hdrs    [specFrames + 1][frameHeaderLen]byte
+	parts []part
+	// ra holds the read-ahead's buffers, from aheadPool while a bulk
+	// read needs them: an idle connection, or one that never reads in
+	// bulk, does not carry them.
+	ra *readAhead
 
 	// copied counts the bytes ReadFull took from the buffer rather than
 	// straight from the socket: the copies that reading a large DATA
@@ -82,6 +85,7 @@ type pollReader struct {
 	// for afterDataReads reads after each of its payloads, and many
 	// streams' messages interleaved (not bulk) read as before.
 	afterData int
+	bulk      bool // the readv under way reads ahead (readvReady)
 	// noAhead counts the bulk reads left that read no frame ahead, after
 	// read-ahead bytes had to be copied (aheadBackoff).
 	noAhead int
@@ -90,9 +94,6 @@ type pollReader struct {
 	// allocates nothing.
 	dst     []byte
 	fillLen int // how much a read into the pooled buffer may read
-	iovs    [2*specFrames + 2][]byte
-	niov    int
-	spec    [specFrames]*[]byte // the read-ahead payload buffers of iovs
 	n       int
 	rerr    error
 	fn      func(fd uintptr) bool
@@ -106,9 +107,29 @@ type part struct {
 	b  []byte
 }
 
+// readAhead is what a bulk readv reads into besides the payload it is for
+// (readv): header slots, and the buffers of the payloads read ahead.
+type readAhead struct {
+	partArr [2*specFrames + 1]part
+	hdrs    [specFrames + 1][frameHeaderLen]byte
+	iovs    [maxReadIOV][]byte
+	niov    int
+	spec    [specFrames]*[]byte // the read-ahead payload buffers of iovs
+}
+
+var aheadPool = sync.Pool{New: func() any { return new(readAhead) }}
+
+// dropAhead returns the read-ahead's buffers to their pool once no part
+// refers to them.
+func (p *pollReader) dropAhead() {
+	if p.ra != nil && len(p.parts) == 0 {
+		aheadPool.Put(p.ra)
+		p.ra, p.parts = nil, nil
+	}
+}
+
 func newPollReader(rc syscall.RawConn, size int) *pollReader {
 	p := &pollReader{rc: rc, size: size}
-	p.parts = p.partArr[:0]
 	p.fn = p.readReady
 	p.vfn = p.readvReady
 	return p
@@ -138,6 +159,7 @@ func (p *pollReader) readReady(fd uintptr) bool {
 				bufpool.Put(p.bp) // no buffer while waiting
 				p.bp = nil
 			}
+			p.dropAhead()
 			return false
 		}
 		p.n, p.rerr = n, err
@@ -193,7 +215,7 @@ func (p *pollReader) popPart() part {
 	p.parts[0] = part{}
 	p.parts = p.parts[1:]
 	if len(p.parts) == 0 {
-		p.parts = p.partArr[:0]
+		p.parts = p.ra.partArr[:0]
 	}
 	return pt
 }
@@ -490,29 +512,35 @@ func (p *pollReader) readFull(b []byte, bulk bool, frame int) error {
 // payloads guessed frame bytes long). It returns the bytes read into all.
 func (p *pollReader) readv(dst []byte, bulk bool, frame int) (int, error) {
 	p.empty()
-	p.iovs[0] = dst
-	p.niov = 1
-	nspec := 0
+	p.dst = dst
+	var ra *readAhead
 	if bulk {
+		if p.ra == nil {
+			p.ra = aheadPool.Get().(*readAhead)
+			p.parts = p.ra.partArr[:0]
+		}
+		ra = p.ra
+		nspec := 0
 		switch {
 		case p.noAhead > 0:
 			p.noAhead--
 		case multiReadv:
 			nspec = min(specFrames, specBytes/max(frame, 1))
 		}
+		ra.iovs[0], ra.niov = dst, 1
 		for i := range nspec {
-			p.spec[i] = bufpool.Get(frame)
-			p.iovs[p.niov], p.iovs[p.niov+1] = p.hdrs[i][:], *p.spec[i]
-			p.niov += 2
+			ra.spec[i] = bufpool.Get(frame)
+			ra.iovs[ra.niov], ra.iovs[ra.niov+1] = ra.hdrs[i][:], *ra.spec[i]
+			ra.niov += 2
 		}
-		p.iovs[p.niov] = p.hdrs[nspec][:]
-		p.niov++
+		ra.iovs[ra.niov] = ra.hdrs[nspec][:]
+		ra.niov++
 	} else {
 		p.bp = bufpool.Get(p.size)
-		p.iovs[1] = *p.bp
-		p.niov = 2
 	}
+	p.bulk = bulk
 	err := p.rc.Read(p.vfn)
+	p.dst = nil
 	got := p.n
 	switch {
 	case err != nil:
@@ -527,26 +555,29 @@ func (p *pollReader) readv(dst []byte, bulk bool, frame int) (int, error) {
 	}
 	extra := got - len(dst)
 	if bulk {
-		for i := 1; i < p.niov; i++ {
-			k := min(max(extra, 0), len(p.iovs[i]))
+		for i := 1; i < ra.niov; i++ {
+			k := min(max(extra, 0), len(ra.iovs[i]))
 			extra -= k
 			var owner *[]byte
 			if i%2 == 0 {
-				owner = p.spec[i/2-1]
+				owner = ra.spec[i/2-1]
 			}
 			if k > 0 {
-				p.parts = append(p.parts, part{bp: owner, b: p.iovs[i][:k]})
+				p.parts = append(p.parts, part{bp: owner, b: ra.iovs[i][:k]})
 			} else {
 				bufpool.Put(owner)
 			}
 		}
-		clear(p.spec[:])
+		clear(ra.spec[:])
+		clear(ra.iovs[:ra.niov])
+		if err != nil {
+			p.dropAhead()
+		}
 	} else if extra > 0 {
 		p.buf, p.r, p.w = *p.bp, 0, extra
 	} else {
 		p.empty()
 	}
-	clear(p.iovs[:p.niov])
 	if err != nil {
 		return 0, err
 	}
@@ -556,7 +587,14 @@ func (p *pollReader) readv(dst []byte, bulk bool, frame int) (int, error) {
 // readvReady is readReady for readv: it reports false to wait again.
 func (p *pollReader) readvReady(fd uintptr) bool {
 	for {
-		n, errno := sysReadv(int(fd), p.iovs[:p.niov])
+		var n int
+		var errno syscall.Errno
+		if p.bulk {
+			n, errno = sysReadv(int(fd), p.ra.iovs[:p.ra.niov])
+		} else {
+			bufs := [2][]byte{p.dst, *p.bp}
+			n, errno = sysReadv(int(fd), bufs[:])
+		}
 		switch errno {
 		case syscall.EINTR:
 			continue
