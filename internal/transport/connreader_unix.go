@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -61,9 +60,8 @@ type pollReader struct {
 	// headers in hdrs, payloads in pooled buffers. Nothing is read from
 	// the socket while there are any.
 	parts []part
-	// ra holds the read-ahead's buffers, from aheadPool while a bulk
-	// read needs them: an idle connection, or one that never reads in
-	// bulk, does not carry them.
+	// ra holds the read-ahead's buffers, allocated by the first bulk
+	// read: a connection that never reads in bulk does not carry them.
 	ra *readAhead
 
 	// copied counts the bytes ReadFull took from the buffer rather than
@@ -117,17 +115,6 @@ type readAhead struct {
 	spec    [specFrames]*[]byte // the read-ahead payload buffers of iovs
 }
 
-var aheadPool = sync.Pool{New: func() any { return new(readAhead) }}
-
-// dropAhead returns the read-ahead's buffers to their pool once no part
-// refers to them.
-func (p *pollReader) dropAhead() {
-	if p.ra != nil && len(p.parts) == 0 {
-		aheadPool.Put(p.ra)
-		p.ra, p.parts = nil, nil
-	}
-}
-
 func newPollReader(rc syscall.RawConn, size int) *pollReader {
 	p := &pollReader{rc: rc, size: size}
 	p.fn = p.readReady
@@ -159,7 +146,6 @@ func (p *pollReader) readReady(fd uintptr) bool {
 				bufpool.Put(p.bp) // no buffer while waiting
 				p.bp = nil
 			}
-			p.dropAhead()
 			return false
 		}
 		p.n, p.rerr = n, err
@@ -516,7 +502,7 @@ func (p *pollReader) readv(dst []byte, bulk bool, frame int) (int, error) {
 	var ra *readAhead
 	if bulk {
 		if p.ra == nil {
-			p.ra = aheadPool.Get().(*readAhead)
+			p.ra = new(readAhead)
 			p.parts = p.ra.partArr[:0]
 		}
 		ra = p.ra
@@ -570,9 +556,6 @@ func (p *pollReader) readv(dst []byte, bulk bool, frame int) (int, error) {
 		}
 		clear(ra.spec[:])
 		clear(ra.iovs[:ra.niov])
-		if err != nil {
-			p.dropAhead()
-		}
 	} else if extra > 0 {
 		p.buf, p.r, p.w = *p.bp, 0, extra
 	} else {
