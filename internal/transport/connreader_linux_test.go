@@ -79,10 +79,10 @@ func TestLargeDataReadOnce(t *testing.T) {
 // kernel's buffer is read four frames per readv, the payload that the
 // caller asks for (straight into its buffer) and the three frames after
 // it (specFrames), and each payload read ahead is handed over in the
-// buffer it was read into: one read a frame would be 32 here. The second payload shares the first
-// one's read, into the read buffer (the first is not yet known to be
-// bulk), and is handed over in it; what that read brought of the third
-// frame is the one copy.
+// buffer it was read into: one read a frame would be 32 here. The second
+// payload shares the first one's read, into the read buffer (the first is
+// not yet known to be bulk), and is handed over in it; what that read
+// brought of the third frame is the one copy.
 func TestReadAheadFrames(t *testing.T) {
 	const frames, size = 32, 16384
 	var stream []byte
@@ -94,29 +94,12 @@ func TestReadAheadFrames(t *testing.T) {
 			stream = append(stream, byte(i*size+j*13))
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	written := make(chan error, 1)
-	go func() {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			written <- err
-			return
-		}
-		defer c.Close()
-		c.(*net.TCPConn).SetWriteBuffer(4 << 20)
-		_, err = c.Write(stream)
-		written <- err
-	}()
-	nc, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.(*net.TCPConn).SetReadBuffer(4 << 20)
+	nc, written := feedLoopback(t, func(c *net.TCPConn) error {
+		c.SetWriteBuffer(4 << 20)
+		_, err := c.Write(stream)
+		return err
+	})
+	nc.SetReadBuffer(4 << 20)
 	if err := <-written; err != nil { // all of it in the kernel's buffers
 		t.Fatal(err)
 	}

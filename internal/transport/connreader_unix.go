@@ -57,7 +57,7 @@ type pollReader struct {
 
 	// parts are the bytes a read-ahead readv brought after the payload it
 	// was for, in the connection's order, after the current buffer's:
-	// headers in hdrs, payloads in pooled buffers. Nothing is read from
+	// headers in ra's slots, payloads in pooled buffers. Nothing is read from
 	// the socket while there are any.
 	parts []part
 	// ra holds the read-ahead's buffers, allocated by the first bulk

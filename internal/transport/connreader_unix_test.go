@@ -23,42 +23,24 @@ import (
 // (bulk: with the next payloads read ahead, handed over or read out as
 // plain bytes), ReadByte, Read and Discard.
 func TestPollReaderPieces(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	want := make([]byte, 4<<20)
 	for i := range want {
 		want[i] = byte(i*31 + i>>9)
 	}
-	written := make(chan error, 1)
-	go func() {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			written <- err
-			return
-		}
-		defer c.Close()
+	nc, written := feedLoopback(t, func(c *net.TCPConn) error {
 		rng := rand.New(rand.NewPCG(1, 2))
 		for off := 0; off < len(want); {
 			n := min(len(want)-off, 1+rng.IntN(100000))
 			if _, err := c.Write(want[off : off+n]); err != nil {
-				written <- err
-				return
+				return err
 			}
 			off += n
 			if rng.IntN(8) == 0 {
 				time.Sleep(time.Millisecond)
 			}
 		}
-		written <- nil
-	}()
-	nc, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+		return nil
+	})
 	r := newSocketReader(nc, 4096)
 	if r == nil {
 		t.Fatal("no socket reader for a TCP connection")
@@ -81,24 +63,10 @@ func TestPollReaderPieces(t *testing.T) {
 // TestPollReaderUnexpectedEOF: a ReadFull that gets part of what it asked
 // for before the peer closes reports io.ErrUnexpectedEOF, as io.ReadFull.
 func TestPollReaderUnexpectedEOF(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			return
-		}
-		c.Write(make([]byte, 10000))
-		c.Close()
-	}()
-	nc, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc, _ := feedLoopback(t, func(c *net.TCPConn) error {
+		_, err := c.Write(make([]byte, 10000))
+		return err
+	})
 	r := newSocketReader(nc, 4096)
 	if _, err := r.Peek(100); err != nil {
 		t.Fatal(err)
@@ -106,6 +74,40 @@ func TestPollReaderUnexpectedEOF(t *testing.T) {
 	if err := r.ReadFull(make([]byte, 20000), true); err != io.ErrUnexpectedEOF {
 		t.Fatalf("ReadFull past the end: %v, want io.ErrUnexpectedEOF", err)
 	}
+}
+
+// feedLoopback returns the accepted end of a loopback TCP connection whose
+// other end feed writes to, on a goroutine of its own, and then closes;
+// what feed returns (or the dial's error) arrives on the channel. The
+// test's end closes at cleanup, after which the goroutine is waited for.
+func feedLoopback(t *testing.T, feed func(c *net.TCPConn) error) (*net.TCPConn, <-chan error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	written := make(chan error, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			written <- err
+			return
+		}
+		defer c.Close()
+		written <- feed(c.(*net.TCPConn))
+	}()
+	nc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		nc.Close()
+		<-done
+	})
+	return nc.(*net.TCPConn), written
 }
 
 // pollReaderOp runs one of the socket reader's methods (op, 0 to 6) on r,

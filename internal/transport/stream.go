@@ -177,10 +177,11 @@ func (s *Stream) SetAbortFunc(fn func()) {
 	s.mu.Unlock()
 }
 
-// Read reads received DATA bytes: as many as p holds of those received.
-// It returns io.EOF once the peer has ended the stream and every byte has
-// been read, or the error that ended the stream. Bytes read are returned
-// to the peer as flow-control credit.
+// Read reads received DATA bytes, from one chunk of them at a time (a
+// frame's payload, or small payloads that came in a row). It returns
+// io.EOF once the peer has ended the stream and every byte has been read,
+// or the error that ended the stream. Bytes read are returned to the peer
+// as flow-control credit.
 func (s *Stream) Read(p []byte) (int, error) {
 	for {
 		s.mu.Lock()
